@@ -1,0 +1,71 @@
+/**
+ * `kestrel list`: the rules under a path as a table, JSON or Markdown.
+ *
+ * @module
+ */
+import { formatDiagnostics } from "../eql/errors.ts";
+import { loadRules, ruleMetadata } from "../rules/loader/mod.ts";
+import type { LoadedRule } from "../rules/loader/mod.ts";
+import { EXIT, parseFlags } from "./usage.ts";
+import { oneOf, requireRules } from "./validate.ts";
+
+const HELP = `Usage: kestrel list --rules PATH [--format table|json|markdown]
+
+Lists the rules under PATH: id, severity, kind (event, sequence, sample, join),
+ATT&CK ids and name. Rules with errors are left out; their errors go to stderr
+and the exit status is 1 (run kestrel validate for details).
+
+Options:
+  --rules PATH                     rule directory or file (required)
+  --format table|json|markdown     output format (default table)
+  -h, --help                       show this help`;
+
+const COLUMNS = ["ID", "SEVERITY", "KIND", "MITRE", "NAME"] as const;
+
+/** Runs `kestrel list`; returns the exit code. */
+export async function listCommand(argv: string[]): Promise<number> {
+  const { values } = parseFlags("list", argv, {
+    rules: { type: "string" },
+    format: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  const path = requireRules("list", values.rules);
+  const format = oneOf("list", "--format", values.format ?? "table", ["table", "json", "markdown"]);
+  const result = await loadRules(path);
+  const errors = result.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length) console.error(formatDiagnostics(errors));
+
+  if (format === "json") {
+    const rows = result.rules.map((r) => ({ ...ruleMetadata(r), kind: r.ir.kind }));
+    console.log(JSON.stringify(rows, null, 2));
+  } else if (format === "markdown") {
+    console.log(markdownTable(result.rules.map(cells)));
+  } else {
+    console.log(textTable(result.rules.map(cells)));
+  }
+  return errors.length ? EXIT.failed : EXIT.ok;
+}
+
+function cells(r: LoadedRule): string[] {
+  return [r.id, r.severity, r.ir.kind, r.mitre.join(","), r.name];
+}
+
+/** Space-aligned columns; the last column is not padded. */
+function textTable(rows: string[][]): string {
+  const all = [[...COLUMNS], ...rows];
+  const widths = COLUMNS.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  return all
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  "))
+    .join("\n");
+}
+
+function markdownTable(rows: string[][]): string {
+  // A pipe inside a cell would end it early.
+  const row = (r: readonly string[]) => `| ${r.map((c) => c.replaceAll("|", "\\|")).join(" | ")} |`;
+  const header = ["ID", "Severity", "Kind", "ATT&CK", "Name"];
+  return [row(header), row(header.map(() => "---")), ...rows.map(row)].join("\n");
+}

@@ -1,0 +1,42 @@
+/**
+ * Shared helpers for subcommands: argument parsing that reports bad flags as
+ * one clear line, and the exit codes every command uses.
+ *
+ * @module
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** Exit codes: 0 success, 1 the input had errors (e.g. invalid rules), 2 bad usage. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Thrown for bad command-line usage; main prints its message and exits 2. */
+export class UsageError extends Error {
+  /** Wraps a one-line message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Options accepted by {@link parseFlags}: `node:util` parseArgs options. */
+export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * Parses `argv` strictly against `options`; an unknown flag or a missing
+ * value becomes a {@link UsageError} naming the command.
+ */
+export function parseFlags<T extends FlagSpec>(
+  command: string,
+  argv: string[],
+  options: T,
+  allowPositionals = false,
+): ReturnType<
+  typeof parseArgs<{ options: T; allowPositionals: boolean; strict: true; args: string[] }>
+> {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (e) {
+    const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    throw new UsageError(`kestrel ${command}: ${message} (see kestrel ${command} --help)`);
+  }
+}
