@@ -142,6 +142,8 @@ export interface EventQuery extends Located {
   category: string;
   /** Offset of the category token (for "unknown category" diagnostics). */
   categoryAt: number;
+  /** Legacy shorthand: the query was written without `category where`. */
+  implicit?: boolean;
   condition: Expr;
 }
 

@@ -408,61 +408,67 @@ function peg$parse(input, options) {
   function peg$f4(cat, condition) {
     return { kind: "event", category: cat.name, categoryAt: cat.at, condition, at: cat.at };
   }
-  function peg$f5(at, name) {    return { name, at };  }
-  function peg$f6(s) {    return s.value;  }
-  function peg$f7(at, b) {    return b;  }
-  function peg$f8(at, by, s) {    return s;  }
-  function peg$f9(at, by, maxspan, s) {    return s;  }
-  function peg$f10(at, by, maxspan, steps, s) {    return s;  }
-  function peg$f11(at, by, maxspan, steps, until) {
+  function peg$f5(at, condition) {
+    // Legacy EQL may omit `category where`; the query then matches any event.
+    return { kind: "event", category: "any", categoryAt: at, condition, at, implicit: true };
+  }
+  function peg$f6(at, name) {    return { name, at };  }
+  function peg$f7(s) {    return s.value;  }
+  function peg$f8(at, b) {    return b;  }
+  function peg$f9(at, by, s) {    return s;  }
+  function peg$f10(at, by, maxspan, s) {    return s;  }
+  function peg$f11(at, by, maxspan, steps, s) {    return s;  }
+  function peg$f12(at, by, maxspan, steps, until) {
     return { kind: "sequence", by: by ?? [], ...(maxspan ? { maxspan } : {}), steps,
       ...(until ? { until } : {}), at };
   }
-  function peg$f12(at, b) {    return b;  }
-  function peg$f13(at, by, s) {    return s;  }
-  function peg$f14(at, by, steps) {
+  function peg$f13(at, b) {    return b;  }
+  function peg$f14(at, by, s) {    return s;  }
+  function peg$f15(at, by, steps) {
     return { kind: "sample", by: by ?? [], steps, at };
   }
-  function peg$f15(at, b) {    return b;  }
-  function peg$f16(at, by, s) {    return s;  }
-  function peg$f17(at, by, steps, s) {    return s;  }
-  function peg$f18(at, by, steps, until) {
+  function peg$f16(at, b) {    return b;  }
+  function peg$f17(at, by, s) {    return s;  }
+  function peg$f18(at, by, steps, s) {    return s;  }
+  function peg$f19(at, by, steps, until) {
     return { kind: "join", by: by ?? [], steps, ...(until ? { until } : {}), at };
   }
-  function peg$f19(at, value, unit) {
+  function peg$f20(at, value, unit) {
     return { value, unit, at };
   }
-  function peg$f20(text) {    return Number(text);  }
-  function peg$f21(word) {    return Object.hasOwn(UNITS, word.toLowerCase());  }
-  function peg$f22(word) {
+  function peg$f21(text) {    return Number(text);  }
+  function peg$f22(word) {    return Object.hasOwn(UNITS, word.toLowerCase());  }
+  function peg$f23(word) {
     return UNITS[word.toLowerCase()];
   }
-  function peg$f23(at, s) {    return { ...s, missing: true, at };  }
-  function peg$f24(at, query, b) {    return b;  }
-  function peg$f25(at, query, by, rat, n) {    return [n.value, rat];  }
-  function peg$f26(at, query, by, runs) {
+  function peg$f24(at, s) {    return { ...s, missing: true, at };  }
+  function peg$f25(at, query, b) {    return b;  }
+  function peg$f26(at, query, by, rat, n) {    return [n.value, rat];  }
+  function peg$f27(at, query, by, runs) {
     const step = { query, by: by ?? [], missing: false, at };
     if (runs) { step.runs = runs[0]; step.runsAt = runs[1]; }
     return step;
   }
-  function peg$f27(first, e) {    return e;  }
-  function peg$f28(first, rest) {    return [first, ...rest];  }
-  function peg$f29(at, name, a) {    return a;  }
-  function peg$f30(at, name, args) {
+  function peg$f28(first, e) {    return e;  }
+  function peg$f29(first, rest) {    return [first, ...rest];  }
+  function peg$f30(at, name, a) {    return a;  }
+  function peg$f31(at, name, args) {
     return { name, args: args ?? [], at };
   }
-  function peg$f31(name) {
+  function peg$f32(name) {
     return name;
   }
-  function peg$f32(first, e) {    return e;  }
-  function peg$f33(first, rest) {    return [first, ...rest];  }
-  function peg$f34(first, e) {    return e;  }
-  function peg$f35(first, rest) {    return logical("or", first, rest);  }
-  function peg$f36(first, e) {    return e;  }
-  function peg$f37(first, rest) {    return logical("and", first, rest);  }
-  function peg$f38(at, operand) {    return { kind: "not", operand, at };  }
-  function peg$f39(left, t) {    return t;  }
-  function peg$f40(left, tail) {
+  function peg$f33(first, e) {    return e;  }
+  function peg$f34(first, rest) {    return [first, ...rest];  }
+  function peg$f35(first, e) {    return e;  }
+  function peg$f36(first, rest) {    return [first, ...rest];  }
+  function peg$f37(first, e) {    return e;  }
+  function peg$f38(first, rest) {    return logical("or", first, rest);  }
+  function peg$f39(first, e) {    return e;  }
+  function peg$f40(first, rest) {    return logical("and", first, rest);  }
+  function peg$f41(at, operand) {    return { kind: "not", operand, at };  }
+  function peg$f42(left, t) {    return t;  }
+  function peg$f43(left, tail) {
     if (!tail) return left;
     switch (tail.type) {
       case "compare":
@@ -475,95 +481,95 @@ function peg$parse(input, options) {
           list: tail.list, at: left.at };
     }
   }
-  function peg$f41(op, right) {    return { type: "compare", op, right };  }
-  function peg$f42(insensitive, values) {
+  function peg$f44(op, right) {    return { type: "compare", op, right };  }
+  function peg$f45(insensitive, values) {
     return { type: "in", negated: true, insensitive: !!insensitive, values };
   }
-  function peg$f43(insensitive, values) {
+  function peg$f46(insensitive, values) {
     return { type: "in", negated: false, insensitive: !!insensitive, values };
   }
-  function peg$f44(op, patterns) {    return { type: "match", op, patterns, list: true };  }
-  function peg$f45(op, p) {    return { type: "match", op, patterns: [p], list: false };  }
-  function peg$f46() {    return "==";  }
-  function peg$f47() {    return "!=";  }
-  function peg$f48() {    return "<=";  }
-  function peg$f49() {    return ">=";  }
-  function peg$f50() {    return "<";  }
-  function peg$f51() {    return ">";  }
-  function peg$f52() {    return "=";  }
-  function peg$f53() {    return ":";  }
-  function peg$f54(t) {    return t ? "like~" : "like";  }
-  function peg$f55(t) {    return t ? "regex~" : "regex";  }
-  function peg$f56(values) {    return values;  }
-  function peg$f57(g) {    return [g];  }
-  function peg$f58(first, e) {    return e;  }
-  function peg$f59(first, rest) {    return [first, ...rest];  }
-  function peg$f60(first, op, e) {    return [op, e];  }
-  function peg$f61(first, rest) {
+  function peg$f47(op, patterns) {    return { type: "match", op, patterns, list: true };  }
+  function peg$f48(op, p) {    return { type: "match", op, patterns: [p], list: false };  }
+  function peg$f49() {    return "==";  }
+  function peg$f50() {    return "!=";  }
+  function peg$f51() {    return "<=";  }
+  function peg$f52() {    return ">=";  }
+  function peg$f53() {    return "<";  }
+  function peg$f54() {    return ">";  }
+  function peg$f55() {    return "=";  }
+  function peg$f56() {    return ":";  }
+  function peg$f57(t) {    return t ? "like~" : "like";  }
+  function peg$f58(t) {    return t ? "regex~" : "regex";  }
+  function peg$f59(values) {    return values;  }
+  function peg$f60(g) {    return [g];  }
+  function peg$f61(first, e) {    return e;  }
+  function peg$f62(first, rest) {    return [first, ...rest];  }
+  function peg$f63(first, op, e) {    return [op, e];  }
+  function peg$f64(first, rest) {
     return arith(first, rest);
   }
-  function peg$f62(first, op, e) {    return [op, e];  }
-  function peg$f63(first, rest) {    return arith(first, rest);  }
-  function peg$f64(at, operand) {
+  function peg$f65(first, op, e) {    return [op, e];  }
+  function peg$f66(first, rest) {    return arith(first, rest);  }
+  function peg$f67(at, operand) {
     // A minus on a number literal is part of the literal, as EQL writes -1.
     if (operand.kind === "number") return { ...operand, value: -operand.value, at };
     return { kind: "negate", operand, at };
   }
-  function peg$f65(e) {    return e;  }
-  function peg$f66(at, relation, query) {
+  function peg$f68(e) {    return e;  }
+  function peg$f69(at, relation, query) {
     return { kind: "lineage", relation, query, at };
   }
-  function peg$f67(at, name, insensitive, args) {
+  function peg$f70(at, name, insensitive, args) {
     return { kind: "call", name, insensitive: !!insensitive, args: args ?? [], at };
   }
-  function peg$f68(at, name) {    return { kind: "global", name, at };  }
-  function peg$f69(at, optional, first, s) {    return s;  }
-  function peg$f70(at, optional, first, rest) {
+  function peg$f71(at, name) {    return { kind: "global", name, at };  }
+  function peg$f72(at, optional, first, s) {    return s;  }
+  function peg$f73(at, optional, first, rest) {
     const path = [first.name, ...rest.map((s) => s.name)];
     const node = { kind: "field", path, optional: !!optional, at };
     const index = [first, ...rest].map((s) => s.index);
     if (index.some((i) => i !== undefined)) node.index = index;
     return node;
   }
-  function peg$f71(name, i) {    return Number(i);  }
-  function peg$f72(name, index) {
+  function peg$f74(name, i) {    return Number(i);  }
+  function peg$f75(name, index) {
     return { name, index: index ?? undefined };
   }
-  function peg$f73(name, i) {    return Number(i);  }
-  function peg$f74(name, index) {
+  function peg$f76(name, i) {    return Number(i);  }
+  function peg$f77(name, index) {
     return { name, index: index ?? undefined };
   }
-  function peg$f75(name) {    return name;  }
-  function peg$f76(at) {    return { kind: "boolean", value: true, at };  }
-  function peg$f77(at) {    return { kind: "boolean", value: false, at };  }
-  function peg$f78(at) {    return { kind: "null", at };  }
-  function peg$f79(at, n) {    return { ...n, at };  }
-  function peg$f80(text) {
+  function peg$f78(name) {    return name;  }
+  function peg$f79(at) {    return { kind: "boolean", value: true, at };  }
+  function peg$f80(at) {    return { kind: "boolean", value: false, at };  }
+  function peg$f81(at) {    return { kind: "null", at };  }
+  function peg$f82(at, n) {    return { ...n, at };  }
+  function peg$f83(text) {
     return { kind: "number", value: Number(text), integer: /^[0-9]+$/.test(text) };
   }
-  function peg$f81(quote) {    error(`unterminated string: missing closing ${quote}`);  }
-  function peg$f82(at, chars) {    return { kind: "string", value: chars, style: "triple", at };  }
-  function peg$f83(at, chars) {    return { kind: "string", value: chars, style: "raw", at };  }
-  function peg$f84(at, chars) {    return { kind: "string", value: chars, style: "raw", at };  }
-  function peg$f85(at, parts) {    return str(parts, "double", at);  }
-  function peg$f86(at, parts) {    return str(parts, "single", at);  }
-  function peg$f87(c) {    return { text: c };  }
-  function peg$f88(c) {    return { text: c };  }
-  function peg$f89(at, hex) {
+  function peg$f84(quote) {    error(`unterminated string: missing closing ${quote}`);  }
+  function peg$f85(at, chars) {    return { kind: "string", value: chars, style: "triple", at };  }
+  function peg$f86(at, chars) {    return { kind: "string", value: chars, style: "raw", at };  }
+  function peg$f87(at, chars) {    return { kind: "string", value: chars, style: "raw", at };  }
+  function peg$f88(at, parts) {    return str(parts, "double", at);  }
+  function peg$f89(at, parts) {    return str(parts, "single", at);  }
+  function peg$f90(c) {    return { text: c };  }
+  function peg$f91(c) {    return { text: c };  }
+  function peg$f92(at, hex) {
     const cp = parseInt(hex, 16);
     if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return { text: "", bad: at, why: "invalid unicode escape \\u{" + hex + "}" };
     return { text: String.fromCodePoint(cp) };
   }
-  function peg$f90(at, c) {
+  function peg$f93(at, c) {
     const d = decodeEscape(c);
     return d === null ? { text: "\\" + c, bad: at, why: "invalid escape sequence \\" + c } : { text: d };
   }
-  function peg$f91() {    return "`";  }
-  function peg$f92(c) {    return c;  }
-  function peg$f93(chars) {    return chars.join("");  }
-  function peg$f94(name) {    return KEYWORDS.has(name);  }
-  function peg$f95(name) {    return name;  }
-  function peg$f96() {    return offset();  }
+  function peg$f94() {    return "`";  }
+  function peg$f95(c) {    return c;  }
+  function peg$f96(chars) {    return chars.join("");  }
+  function peg$f97(name) {    return KEYWORDS.has(name);  }
+  function peg$f98(name) {    return name;  }
+  function peg$f99() {    return offset();  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -894,6 +900,18 @@ function peg$parse(input, options) {
       peg$currPos = s0;
       s0 = peg$FAILED;
     }
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      s2 = peg$parseOrExpr();
+      if (s2 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f5(s1, s2);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    }
 
     return s0;
   }
@@ -913,7 +931,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f5(s1, s2);
+      s0 = peg$f6(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -937,7 +955,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f6(s1);
+      s1 = peg$f7(s1);
     }
     s0 = s1;
 
@@ -956,7 +974,7 @@ function peg$parse(input, options) {
       s5 = peg$parseByClause();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s3;
-        s3 = peg$f7(s1, s5);
+        s3 = peg$f8(s1, s5);
       } else {
         peg$currPos = s3;
         s3 = peg$FAILED;
@@ -969,7 +987,7 @@ function peg$parse(input, options) {
       s6 = peg$parseMaxSpan();
       if (s6 !== peg$FAILED) {
         peg$savedPos = s4;
-        s4 = peg$f8(s1, s3, s6);
+        s4 = peg$f9(s1, s3, s6);
       } else {
         peg$currPos = s4;
         s4 = peg$FAILED;
@@ -983,7 +1001,7 @@ function peg$parse(input, options) {
       s8 = peg$parseSequenceStep();
       if (s8 !== peg$FAILED) {
         peg$savedPos = s6;
-        s6 = peg$f9(s1, s3, s4, s8);
+        s6 = peg$f10(s1, s3, s4, s8);
       } else {
         peg$currPos = s6;
         s6 = peg$FAILED;
@@ -996,7 +1014,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSequenceStep();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s6;
-            s6 = peg$f9(s1, s3, s4, s8);
+            s6 = peg$f10(s1, s3, s4, s8);
           } else {
             peg$currPos = s6;
             s6 = peg$FAILED;
@@ -1014,7 +1032,7 @@ function peg$parse(input, options) {
           s10 = peg$parseStep();
           if (s10 !== peg$FAILED) {
             peg$savedPos = s6;
-            s6 = peg$f10(s1, s3, s4, s5, s10);
+            s6 = peg$f11(s1, s3, s4, s5, s10);
           } else {
             peg$currPos = s6;
             s6 = peg$FAILED;
@@ -1027,7 +1045,7 @@ function peg$parse(input, options) {
           s6 = null;
         }
         peg$savedPos = s0;
-        s0 = peg$f11(s1, s3, s4, s5, s6);
+        s0 = peg$f12(s1, s3, s4, s5, s6);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -1052,7 +1070,7 @@ function peg$parse(input, options) {
       s5 = peg$parseByClause();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s3;
-        s3 = peg$f12(s1, s5);
+        s3 = peg$f13(s1, s5);
       } else {
         peg$currPos = s3;
         s3 = peg$FAILED;
@@ -1066,7 +1084,7 @@ function peg$parse(input, options) {
       s7 = peg$parseStep();
       if (s7 !== peg$FAILED) {
         peg$savedPos = s5;
-        s5 = peg$f13(s1, s3, s7);
+        s5 = peg$f14(s1, s3, s7);
       } else {
         peg$currPos = s5;
         s5 = peg$FAILED;
@@ -1079,7 +1097,7 @@ function peg$parse(input, options) {
           s7 = peg$parseStep();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s5;
-            s5 = peg$f13(s1, s3, s7);
+            s5 = peg$f14(s1, s3, s7);
           } else {
             peg$currPos = s5;
             s5 = peg$FAILED;
@@ -1090,7 +1108,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f14(s1, s3, s4);
+        s0 = peg$f15(s1, s3, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -1115,7 +1133,7 @@ function peg$parse(input, options) {
       s5 = peg$parseByClause();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s3;
-        s3 = peg$f15(s1, s5);
+        s3 = peg$f16(s1, s5);
       } else {
         peg$currPos = s3;
         s3 = peg$FAILED;
@@ -1129,7 +1147,7 @@ function peg$parse(input, options) {
       s7 = peg$parseStep();
       if (s7 !== peg$FAILED) {
         peg$savedPos = s5;
-        s5 = peg$f16(s1, s3, s7);
+        s5 = peg$f17(s1, s3, s7);
       } else {
         peg$currPos = s5;
         s5 = peg$FAILED;
@@ -1142,7 +1160,7 @@ function peg$parse(input, options) {
           s7 = peg$parseStep();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s5;
-            s5 = peg$f16(s1, s3, s7);
+            s5 = peg$f17(s1, s3, s7);
           } else {
             peg$currPos = s5;
             s5 = peg$FAILED;
@@ -1160,7 +1178,7 @@ function peg$parse(input, options) {
           s9 = peg$parseStep();
           if (s9 !== peg$FAILED) {
             peg$savedPos = s5;
-            s5 = peg$f17(s1, s3, s4, s9);
+            s5 = peg$f18(s1, s3, s4, s9);
           } else {
             peg$currPos = s5;
             s5 = peg$FAILED;
@@ -1173,7 +1191,7 @@ function peg$parse(input, options) {
           s5 = null;
         }
         peg$savedPos = s0;
-        s0 = peg$f18(s1, s3, s4, s5);
+        s0 = peg$f19(s1, s3, s4, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -1218,7 +1236,7 @@ function peg$parse(input, options) {
             s10 = peg$parseTimeUnit();
             if (s10 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f19(s7, s8, s10);
+              s0 = peg$f20(s7, s8, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -1331,7 +1349,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f20(s1);
+      s1 = peg$f21(s1);
     }
     s0 = s1;
     peg$silentFails--;
@@ -1378,7 +1396,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f21(s1);
+      s2 = peg$f22(s1);
       if (s2) {
         s2 = undefined;
       } else {
@@ -1386,7 +1404,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f22(s1);
+        s0 = peg$f23(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -1421,7 +1439,7 @@ function peg$parse(input, options) {
       s4 = peg$parseStep();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f23(s1, s4);
+        s0 = peg$f24(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -1467,7 +1485,7 @@ function peg$parse(input, options) {
           s9 = peg$parseByClause();
           if (s9 !== peg$FAILED) {
             peg$savedPos = s7;
-            s7 = peg$f24(s1, s4, s9);
+            s7 = peg$f25(s1, s4, s9);
           } else {
             peg$currPos = s7;
             s7 = peg$FAILED;
@@ -1502,7 +1520,7 @@ function peg$parse(input, options) {
                 s17 = peg$parseUnsignedNumber();
                 if (s17 !== peg$FAILED) {
                   peg$savedPos = s8;
-                  s8 = peg$f25(s1, s4, s7, s16, s17);
+                  s8 = peg$f26(s1, s4, s7, s16, s17);
                 } else {
                   peg$currPos = s8;
                   s8 = peg$FAILED;
@@ -1523,7 +1541,7 @@ function peg$parse(input, options) {
             s8 = null;
           }
           peg$savedPos = s0;
-          s0 = peg$f26(s1, s4, s7, s8);
+          s0 = peg$f27(s1, s4, s7, s8);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1564,7 +1582,7 @@ function peg$parse(input, options) {
           s9 = peg$parseOrExpr();
           if (s9 !== peg$FAILED) {
             peg$savedPos = s5;
-            s5 = peg$f27(s3, s9);
+            s5 = peg$f28(s3, s9);
           } else {
             peg$currPos = s5;
             s5 = peg$FAILED;
@@ -1589,7 +1607,7 @@ function peg$parse(input, options) {
             s9 = peg$parseOrExpr();
             if (s9 !== peg$FAILED) {
               peg$savedPos = s5;
-              s5 = peg$f27(s3, s9);
+              s5 = peg$f28(s3, s9);
             } else {
               peg$currPos = s5;
               s5 = peg$FAILED;
@@ -1600,7 +1618,7 @@ function peg$parse(input, options) {
           }
         }
         peg$savedPos = s0;
-        s0 = peg$f28(s3, s4);
+        s0 = peg$f29(s3, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -1634,7 +1652,7 @@ function peg$parse(input, options) {
         s7 = peg$parsePipeArgs();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s5;
-          s5 = peg$f29(s1, s4, s7);
+          s5 = peg$f30(s1, s4, s7);
         } else {
           peg$currPos = s5;
           s5 = peg$FAILED;
@@ -1643,7 +1661,7 @@ function peg$parse(input, options) {
           s5 = null;
         }
         peg$savedPos = s0;
-        s0 = peg$f30(s1, s4, s5);
+        s0 = peg$f31(s1, s4, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -1741,7 +1759,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f31(s1);
+        s0 = peg$f32(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -1780,7 +1798,7 @@ function peg$parse(input, options) {
         s7 = peg$parseOrExpr();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f32(s1, s7);
+          s3 = peg$f33(s1, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -1789,23 +1807,59 @@ function peg$parse(input, options) {
         peg$currPos = s3;
         s3 = peg$FAILED;
       }
-      while (s3 !== peg$FAILED) {
-        s2.push(s3);
-        s3 = peg$currPos;
-        s4 = peg$parse_();
-        if (input.charCodeAt(peg$currPos) === 44) {
-          s5 = peg$c7;
-          peg$currPos++;
-        } else {
-          s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e14); }
+      if (s3 !== peg$FAILED) {
+        while (s3 !== peg$FAILED) {
+          s2.push(s3);
+          s3 = peg$currPos;
+          s4 = peg$parse_();
+          if (input.charCodeAt(peg$currPos) === 44) {
+            s5 = peg$c7;
+            peg$currPos++;
+          } else {
+            s5 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e14); }
+          }
+          if (s5 !== peg$FAILED) {
+            s6 = peg$parse_();
+            s7 = peg$parseOrExpr();
+            if (s7 !== peg$FAILED) {
+              peg$savedPos = s3;
+              s3 = peg$f33(s1, s7);
+            } else {
+              peg$currPos = s3;
+              s3 = peg$FAILED;
+            }
+          } else {
+            peg$currPos = s3;
+            s3 = peg$FAILED;
+          }
         }
-        if (s5 !== peg$FAILED) {
-          s6 = peg$parse_();
-          s7 = peg$parseOrExpr();
-          if (s7 !== peg$FAILED) {
+      } else {
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f34(s1, s2);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parseOrExpr();
+      if (s1 !== peg$FAILED) {
+        s2 = [];
+        s3 = peg$currPos;
+        s4 = peg$parse__();
+        if (s4 !== peg$FAILED) {
+          s5 = peg$parseOrExpr();
+          if (s5 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f32(s1, s7);
+            s3 = peg$f35(s1, s5);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -1814,12 +1868,30 @@ function peg$parse(input, options) {
           peg$currPos = s3;
           s3 = peg$FAILED;
         }
+        while (s3 !== peg$FAILED) {
+          s2.push(s3);
+          s3 = peg$currPos;
+          s4 = peg$parse__();
+          if (s4 !== peg$FAILED) {
+            s5 = peg$parseOrExpr();
+            if (s5 !== peg$FAILED) {
+              peg$savedPos = s3;
+              s3 = peg$f35(s1, s5);
+            } else {
+              peg$currPos = s3;
+              s3 = peg$FAILED;
+            }
+          } else {
+            peg$currPos = s3;
+            s3 = peg$FAILED;
+          }
+        }
+        peg$savedPos = s0;
+        s0 = peg$f36(s1, s2);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
       }
-      peg$savedPos = s0;
-      s0 = peg$f33(s1, s2);
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
     }
 
     return s0;
@@ -1840,7 +1912,7 @@ function peg$parse(input, options) {
         s7 = peg$parseAndExpr();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f34(s1, s7);
+          s3 = peg$f37(s1, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -1859,7 +1931,7 @@ function peg$parse(input, options) {
           s7 = peg$parseAndExpr();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f34(s1, s7);
+            s3 = peg$f37(s1, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -1870,7 +1942,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f35(s1, s2);
+      s0 = peg$f38(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1894,7 +1966,7 @@ function peg$parse(input, options) {
         s7 = peg$parseNotExpr();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f36(s1, s7);
+          s3 = peg$f39(s1, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -1913,7 +1985,7 @@ function peg$parse(input, options) {
           s7 = peg$parseNotExpr();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f36(s1, s7);
+            s3 = peg$f39(s1, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -1924,7 +1996,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f37(s1, s2);
+      s0 = peg$f40(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1944,7 +2016,7 @@ function peg$parse(input, options) {
       s4 = peg$parseNotExpr();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f38(s1, s4);
+        s0 = peg$f41(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -1971,7 +2043,7 @@ function peg$parse(input, options) {
       s4 = peg$parsePredicateTail();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s2;
-        s2 = peg$f39(s1, s4);
+        s2 = peg$f42(s1, s4);
       } else {
         peg$currPos = s2;
         s2 = peg$FAILED;
@@ -1980,7 +2052,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f40(s1, s2);
+      s0 = peg$f43(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1999,7 +2071,7 @@ function peg$parse(input, options) {
       s3 = peg$parseAdditive();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f41(s1, s3);
+        s0 = peg$f44(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2029,7 +2101,7 @@ function peg$parse(input, options) {
           s6 = peg$parseValueList();
           if (s6 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f42(s4, s6);
+            s0 = peg$f45(s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2060,7 +2132,7 @@ function peg$parse(input, options) {
           s4 = peg$parseValueList();
           if (s4 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f43(s2, s4);
+            s0 = peg$f46(s2, s4);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2095,7 +2167,7 @@ function peg$parse(input, options) {
                 }
                 if (s7 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f44(s1, s5);
+                  s0 = peg$f47(s1, s5);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -2120,7 +2192,7 @@ function peg$parse(input, options) {
               s3 = peg$parseAdditive();
               if (s3 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f45(s1, s3);
+                s0 = peg$f48(s1, s3);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -2151,7 +2223,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f46();
+      s1 = peg$f49();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -2165,7 +2237,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f47();
+        s1 = peg$f50();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -2179,7 +2251,7 @@ function peg$parse(input, options) {
         }
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f48();
+          s1 = peg$f51();
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -2193,7 +2265,7 @@ function peg$parse(input, options) {
           }
           if (s1 !== peg$FAILED) {
             peg$savedPos = s0;
-            s1 = peg$f49();
+            s1 = peg$f52();
           }
           s0 = s1;
           if (s0 === peg$FAILED) {
@@ -2207,7 +2279,7 @@ function peg$parse(input, options) {
             }
             if (s1 !== peg$FAILED) {
               peg$savedPos = s0;
-              s1 = peg$f50();
+              s1 = peg$f53();
             }
             s0 = s1;
             if (s0 === peg$FAILED) {
@@ -2221,7 +2293,7 @@ function peg$parse(input, options) {
               }
               if (s1 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s1 = peg$f51();
+                s1 = peg$f54();
               }
               s0 = s1;
               if (s0 === peg$FAILED) {
@@ -2252,7 +2324,7 @@ function peg$parse(input, options) {
                   }
                   if (s2 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f52();
+                    s0 = peg$f55();
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -2289,7 +2361,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f53();
+      s1 = peg$f56();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -2307,7 +2379,7 @@ function peg$parse(input, options) {
           s2 = null;
         }
         peg$savedPos = s0;
-        s0 = peg$f54(s2);
+        s0 = peg$f57(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2327,7 +2399,7 @@ function peg$parse(input, options) {
             s2 = null;
           }
           peg$savedPos = s0;
-          s0 = peg$f55(s2);
+          s0 = peg$f58(s2);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2363,7 +2435,7 @@ function peg$parse(input, options) {
         }
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f56(s3);
+          s0 = peg$f59(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2381,7 +2453,7 @@ function peg$parse(input, options) {
       s1 = peg$parseGlobalRef();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f57(s1);
+        s1 = peg$f60(s1);
       }
       s0 = s1;
     }
@@ -2410,7 +2482,7 @@ function peg$parse(input, options) {
         s7 = peg$parseOrExpr();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f58(s1, s7);
+          s3 = peg$f61(s1, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -2435,7 +2507,7 @@ function peg$parse(input, options) {
           s7 = peg$parseOrExpr();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f58(s1, s7);
+            s3 = peg$f61(s1, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2445,8 +2517,27 @@ function peg$parse(input, options) {
           s3 = peg$FAILED;
         }
       }
+      s3 = peg$currPos;
+      s4 = peg$parse_();
+      if (input.charCodeAt(peg$currPos) === 44) {
+        s5 = peg$c7;
+        peg$currPos++;
+      } else {
+        s5 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e14); }
+      }
+      if (s5 !== peg$FAILED) {
+        s4 = [s4, s5];
+        s3 = s4;
+      } else {
+        peg$currPos = s3;
+        s3 = peg$FAILED;
+      }
+      if (s3 === peg$FAILED) {
+        s3 = null;
+      }
       peg$savedPos = s0;
-      s0 = peg$f59(s1, s2);
+      s0 = peg$f62(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2470,7 +2561,7 @@ function peg$parse(input, options) {
         s7 = peg$parseMultiplicative();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f60(s1, s5, s7);
+          s3 = peg$f63(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -2489,7 +2580,7 @@ function peg$parse(input, options) {
           s7 = peg$parseMultiplicative();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f60(s1, s5, s7);
+            s3 = peg$f63(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2500,7 +2591,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f61(s1, s2);
+      s0 = peg$f64(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2524,7 +2615,7 @@ function peg$parse(input, options) {
         s7 = peg$parseUnary();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f62(s1, s5, s7);
+          s3 = peg$f65(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -2543,7 +2634,7 @@ function peg$parse(input, options) {
           s7 = peg$parseUnary();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f62(s1, s5, s7);
+            s3 = peg$f65(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2554,7 +2645,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f63(s1, s2);
+      s0 = peg$f66(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2620,7 +2711,7 @@ function peg$parse(input, options) {
       s4 = peg$parseUnary();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f64(s1, s4);
+        s0 = peg$f67(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2661,7 +2752,7 @@ function peg$parse(input, options) {
         }
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f65(s3);
+          s0 = peg$f68(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2756,7 +2847,7 @@ function peg$parse(input, options) {
               }
               if (s10 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f66(s1, s2, s8);
+                s0 = peg$f69(s1, s2, s8);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -2826,7 +2917,7 @@ function peg$parse(input, options) {
         }
         if (s9 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f67(s1, s2, s3, s7);
+          s0 = peg$f70(s1, s2, s3, s7);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2898,7 +2989,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f68(s1, s3);
+        s0 = peg$f71(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2947,7 +3038,7 @@ function peg$parse(input, options) {
         s7 = peg$parseFieldTailSegment();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s5;
-          s5 = peg$f69(s1, s2, s3, s7);
+          s5 = peg$f72(s1, s2, s3, s7);
         } else {
           peg$currPos = s5;
           s5 = peg$FAILED;
@@ -2970,7 +3061,7 @@ function peg$parse(input, options) {
           s7 = peg$parseFieldTailSegment();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s5;
-            s5 = peg$f69(s1, s2, s3, s7);
+            s5 = peg$f72(s1, s2, s3, s7);
           } else {
             peg$currPos = s5;
             s5 = peg$FAILED;
@@ -2981,7 +3072,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f70(s1, s2, s3, s4);
+      s0 = peg$f73(s1, s2, s3, s4);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3053,7 +3144,7 @@ function peg$parse(input, options) {
           }
           if (s7 !== peg$FAILED) {
             peg$savedPos = s2;
-            s2 = peg$f71(s1, s5);
+            s2 = peg$f74(s1, s5);
           } else {
             peg$currPos = s2;
             s2 = peg$FAILED;
@@ -3070,7 +3161,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f72(s1, s2);
+      s0 = peg$f75(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3137,7 +3228,7 @@ function peg$parse(input, options) {
           }
           if (s7 !== peg$FAILED) {
             peg$savedPos = s2;
-            s2 = peg$f73(s1, s5);
+            s2 = peg$f76(s1, s5);
           } else {
             peg$currPos = s2;
             s2 = peg$FAILED;
@@ -3154,7 +3245,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f74(s1, s2);
+      s0 = peg$f77(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3170,7 +3261,7 @@ function peg$parse(input, options) {
     s1 = peg$parseIdentifier();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f75(s1);
+      s1 = peg$f78(s1);
     }
     s0 = s1;
 
@@ -3185,7 +3276,7 @@ function peg$parse(input, options) {
     s2 = peg$parseTRUE();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f76(s1);
+      s0 = peg$f79(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3196,7 +3287,7 @@ function peg$parse(input, options) {
       s2 = peg$parseFALSE();
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f77(s1);
+        s0 = peg$f80(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3207,7 +3298,7 @@ function peg$parse(input, options) {
         s2 = peg$parseNULL();
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f78(s1);
+          s0 = peg$f81(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3218,7 +3309,7 @@ function peg$parse(input, options) {
           s2 = peg$parseUnsignedNumber();
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f79(s1, s2);
+            s0 = peg$f82(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3387,7 +3478,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f80(s1);
+        s0 = peg$f83(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3497,7 +3588,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f81(s1);
+        s0 = peg$f84(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3610,7 +3701,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f82(s1, s3);
+        s0 = peg$f85(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3673,7 +3764,7 @@ function peg$parse(input, options) {
         }
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f83(s1, s4);
+          s0 = peg$f86(s1, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3734,7 +3825,7 @@ function peg$parse(input, options) {
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f84(s1, s4);
+            s0 = peg$f87(s1, s4);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3786,7 +3877,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f85(s1, s3);
+        s0 = peg$f88(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3833,7 +3924,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f86(s1, s3);
+        s0 = peg$f89(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3880,7 +3971,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f87(s1);
+      s1 = peg$f90(s1);
     }
     s0 = s1;
 
@@ -3921,7 +4012,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f88(s1);
+      s1 = peg$f91(s1);
     }
     s0 = s1;
 
@@ -3979,7 +4070,7 @@ function peg$parse(input, options) {
         }
         if (s4 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f89(s1, s3);
+          s0 = peg$f92(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4012,7 +4103,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f90(s1, s3);
+          s0 = peg$f93(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4050,7 +4141,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f91();
+        s4 = peg$f94();
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
@@ -4085,7 +4176,7 @@ function peg$parse(input, options) {
         }
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f92(s4);
+          s4 = peg$f95(s4);
         }
         s3 = s4;
       }
@@ -4101,7 +4192,7 @@ function peg$parse(input, options) {
         }
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f91();
+          s4 = peg$f94();
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -4136,7 +4227,7 @@ function peg$parse(input, options) {
           }
           if (s4 !== peg$FAILED) {
             peg$savedPos = s3;
-            s4 = peg$f92(s4);
+            s4 = peg$f95(s4);
           }
           s3 = s4;
         }
@@ -4150,7 +4241,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f93(s2);
+        s0 = peg$f96(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4228,7 +4319,7 @@ function peg$parse(input, options) {
     s1 = peg$parseBareIdentifier();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f94(s1);
+      s2 = peg$f97(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -4236,7 +4327,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f95(s1);
+        s0 = peg$f98(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4274,7 +4365,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f96();
+    s1 = peg$f99();
     s0 = s1;
 
     return s0;

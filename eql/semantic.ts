@@ -167,9 +167,9 @@ class Analyzer {
       if (body.kind === "sample") this.onlyIn("elastic", body.at, "sample");
       const shared = body.by.map((k) => this.key(k));
       const word = body.kind;
-      if (body.steps.length < 2) {
-        this.error(body.at, `a ${word} needs at least 2 steps, found ${body.steps.length}`);
-      }
+      // `[q] with runs=3` stands for three steps, so one step with runs ≥ 2 is a valid sequence.
+      const count = body.steps.reduce((n, s) => n + (s.runs ?? 1), 0);
+      if (count < 2) this.error(body.at, `a ${word} needs at least 2 steps, found ${count}`);
       ir.steps = body.steps.map((s) => this.step(s, shared));
       if (body.kind === "sequence") this.sequenceChecks(body);
       if (body.kind !== "sample" && body.until) ir.until = this.step(body.until, shared);
@@ -249,6 +249,9 @@ class Analyzer {
   }
 
   private eventQuery(q: EventQuery): IrEventQuery {
+    if (q.implicit && !this.legacy) {
+      this.error(q.at, "expected `category where` before the condition (e.g. `any where …`)");
+    }
     this.categories.add(q.category);
     if (this.o.schemaMode === "ecs" && !KNOWN_CATEGORIES.has(q.category)) {
       this.warnOnce(q.categoryAt, `unknown event category "${q.category}"`);
