@@ -9,7 +9,7 @@
 import type { IrExpr } from "./ir.ts";
 import type { Scalar, Value } from "./value.ts";
 import { lookupFunction } from "./functions.ts";
-import { compileWildcard } from "./wildcard.ts";
+import { compileWildcard, LEGACY_WILDCARD } from "./wildcard.ts";
 import { compileLuceneRegex } from "./lucene_regex.ts";
 
 const ARITH_FUNCTIONS = {
@@ -129,7 +129,7 @@ export function compareScalars(
 ): boolean {
   if (typeof l === "string" && typeof r === "string") {
     if (wildcard && (cmp === "==" || cmp === "!=")) {
-      return compileWildcard(r, caseInsensitive)(l) === (cmp === "==");
+      return compileWildcard(r, caseInsensitive, LEGACY_WILDCARD)(l) === (cmp === "==");
     }
     if (caseInsensitive) {
       l = l.toLowerCase();

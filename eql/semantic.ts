@@ -23,7 +23,7 @@ import type {
 import type { Dialect, GlobalValue } from "./compile.ts";
 import { type Diagnostic, locate, type Severity, type SourceOrigin } from "./errors.ts";
 import type { IrEventQuery, IrExpr, IrPipe, IrStep, RuleIR } from "./ir.ts";
-import { type ArgType, type FunctionSpec, lookupFunction } from "./functions.ts";
+import { type ArgType, type FunctionSpec, lookupFunction, mustBeLiteral } from "./functions.ts";
 import { translateLuceneRegex } from "./lucene_regex.ts";
 import { foldExpr } from "./fold.ts";
 import type { Value } from "./value.ts";
@@ -536,12 +536,10 @@ class Analyzer {
         this.error(p.at, `operator ${e.op} needs string literal patterns, found ${p.t.what}`);
         continue;
       }
-      if (regex) {
-        const r = translateLuceneRegex(p.t.ir.value);
-        if ("error" in r) {
-          // +1 skips the opening quote; exact for patterns written without escapes.
-          this.error(p.at + 1 + r.offset, `invalid regular expression: ${r.error}`);
-        }
+      const problem = regex ? translateLuceneRegex(p.t.ir.value) : null;
+      if (problem && "error" in problem) {
+        // +1 skips the opening quote; exact for patterns written without escapes.
+        this.error(p.at + 1 + problem.offset, `invalid ${regex ? "regular expression" : "pattern"}: ${problem.error}`);
       }
       patterns.push(p.t.ir.value);
     }
@@ -578,9 +576,7 @@ class Analyzer {
       this.error(e.at, `function ${spec.name} has no case-insensitive (~) variant`);
     }
     if (spec.special === "bind") return this.bindCall(e, spec);
-    const args = spec.rest !== undefined || spec.literalArgs
-      ? this.list(e.args)
-      : e.args.map((a) => ({ t: this.expr(a), at: a.at }));
+    const args = this.list(e.args);
     if (args.length < spec.minArgs || args.length > spec.maxArgs) {
       this.error(e.at, `function ${spec.name} takes ${arity(spec)}, found ${args.length}`);
       return fail;
@@ -593,8 +589,13 @@ class Analyzer {
           `argument ${i + 1} of ${spec.name} must be ${article(want)}, found ${a.t.what}`,
         );
       }
-      if (spec.literalArgs?.includes(i) && a.t.ir.op !== "const") {
-        this.error(a.at, `argument ${i + 1} of ${spec.name} must be a literal`);
+      if (mustBeLiteral(spec, i)) {
+        if (a.t.ir.op !== "const") {
+          this.error(a.at, `argument ${i + 1} of ${spec.name} must be a literal`);
+        } else {
+          const problem = spec.checkLiteral?.(a.t.ir.value, i);
+          if (problem) this.error(a.at + (problem.offset !== undefined ? 1 + problem.offset : 0), problem.error);
+        }
       }
     });
     const type: ValueType = spec.returns === "any" ? UNKNOWN : spec.returns;
