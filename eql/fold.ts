@@ -7,6 +7,7 @@
  * @module
  */
 import type { IrExpr } from "./ir.ts";
+import type { Dialect } from "./compile.ts";
 import type { Scalar, Value } from "./value.ts";
 import { lookupFunction } from "./functions.ts";
 import { compileWildcard, LEGACY_WILDCARD } from "./wildcard.ts";
@@ -25,11 +26,11 @@ const ARITH_FUNCTIONS = {
  *
  * @example
  * ```ts
- * foldExpr({ op: "arith", arith: "+", left: { op: "const", value: 1 }, right: { op: "const", value: 2 } });
+ * foldExpr({ op: "arith", arith: "+", left: { op: "const", value: 1 }, right: { op: "const", value: 2 } }, "elastic");
  * // { op: "const", value: 3 }
  * ```
  */
-export function foldExpr(ir: IrExpr): IrExpr {
+export function foldExpr(ir: IrExpr, dialect: Dialect): IrExpr {
   switch (ir.op) {
     case "and":
     case "or":
@@ -67,14 +68,14 @@ export function foldExpr(ir: IrExpr): IrExpr {
       return { op: "const", value: hit };
     }
     case "arith":
-      return callConst(ARITH_FUNCTIONS[ir.arith], [ir.left, ir.right], false) ?? ir;
+      return callConst(ARITH_FUNCTIONS[ir.arith], [ir.left, ir.right], false, dialect) ?? ir;
     case "negate": {
       const v = constOf(ir.arg);
       if (v === undefined) return ir;
       return { op: "const", value: typeof v === "number" ? -v : null };
     }
     case "call":
-      return callConst(ir.fn, ir.args, ir.caseInsensitive) ?? ir;
+      return callConst(ir.fn, ir.args, ir.caseInsensitive, dialect) ?? ir;
     default:
       return ir;
   }
@@ -94,8 +95,13 @@ function foldLogical(op: "and" | "or", args: IrExpr[]): IrExpr {
   return kept.length === 1 ? kept[0] : { op, args: kept };
 }
 
-function callConst(fn: string, args: IrExpr[], caseInsensitive: boolean): IrExpr | undefined {
-  const spec = lookupFunction(fn, "legacy") ?? lookupFunction(fn, "elastic");
+function callConst(
+  fn: string,
+  args: IrExpr[],
+  caseInsensitive: boolean,
+  dialect: Dialect,
+): IrExpr | undefined {
+  const spec = lookupFunction(fn, dialect);
   if (!spec?.impl) return undefined;
   const values: Value[] = [];
   for (const a of args) {

@@ -150,7 +150,8 @@ function bare(e: Expr): string {
     case "negate":
       return `-${expr(e.operand, UNARY)}`;
     case "call": {
-      const name = lookupFunction(e.name, "legacy")?.name ?? e.name;
+      const name = (lookupFunction(e.name, "elastic") ?? lookupFunction(e.name, "legacy"))?.name ??
+        e.name;
       return `${name}${e.insensitive ? "~" : ""}(${printList(e.args)})`;
     }
     case "lineage":

@@ -539,7 +539,10 @@ class Analyzer {
       const problem = regex ? translateLuceneRegex(p.t.ir.value) : null;
       if (problem && "error" in problem) {
         // +1 skips the opening quote; exact for patterns written without escapes.
-        this.error(p.at + 1 + problem.offset, `invalid ${regex ? "regular expression" : "pattern"}: ${problem.error}`);
+        this.error(
+          p.at + 1 + problem.offset,
+          `invalid ${regex ? "regular expression" : "pattern"}: ${problem.error}`,
+        );
       }
       patterns.push(p.t.ir.value);
     }
@@ -594,7 +597,12 @@ class Analyzer {
           this.error(a.at, `argument ${i + 1} of ${spec.name} must be a literal`);
         } else {
           const problem = spec.checkLiteral?.(a.t.ir.value, i);
-          if (problem) this.error(a.at + (problem.offset !== undefined ? 1 + problem.offset : 0), problem.error);
+          if (problem) {
+            this.error(
+              a.at + (problem.offset !== undefined ? 1 + problem.offset : 0),
+              problem.error,
+            );
+          }
         }
       }
     });
@@ -653,7 +661,7 @@ class Analyzer {
 
   /** Folds a node whose operands are all constants; otherwise returns it as is. */
   private fold(ir: IrExpr, type: ValueType, what: string): Typed {
-    const folded = foldExpr(ir);
+    const folded = foldExpr(ir, this.o.dialect);
     if (folded.op === "const") return constant(folded.value, what, type);
     return { ir: folded, type, what };
   }

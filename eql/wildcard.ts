@@ -26,10 +26,13 @@ export interface WildcardOptions {
   escapes: boolean;
 }
 
-/** Elasticsearch EQL wildcards: `*`, `?` and backslash escapes. */
+/**
+ * Elasticsearch EQL wildcards: `*` and `?`. A backslash is an ordinary
+ * character, because public rules match Windows paths as `"C:\\Windows\\*"`.
+ */
 export const ELASTIC_WILDCARD: Readonly<WildcardOptions> = Object.freeze({
   question: true,
-  escapes: true,
+  escapes: false,
 });
 
 /** Endgame EQL wildcards: only `*` is special. */

@@ -19,13 +19,17 @@ function check(
   for (const s of no) assert.equal(m(s), false, `${pattern} should not match ${JSON.stringify(s)}`);
 }
 
+/** Wildcards with backslash escapes, as a caller may ask for explicitly. */
+const ESCAPING = { question: true, escapes: true } as const;
+
 Deno.test("hasWildcard finds unescaped * and ? only", () => {
   assert.equal(hasWildcard("cmd.exe"), false);
   assert.equal(hasWildcard("cmd*"), true);
   assert.equal(hasWildcard("cmd?.exe"), true);
-  assert.equal(hasWildcard("a\\*b"), false);
-  assert.equal(hasWildcard("a\\?b"), false);
-  assert.equal(hasWildcard("a\\\\*"), true); // escaped backslash, then a real star
+  assert.equal(hasWildcard("a\\*b", ESCAPING), false);
+  assert.equal(hasWildcard("a\\?b", ESCAPING), false);
+  assert.equal(hasWildcard("a\\\\*", ESCAPING), true); // escaped backslash, then a real star
+  assert.equal(hasWildcard("a\\*b"), true); // elastic: the backslash is an ordinary character
   assert.equal(hasWildcard(""), false);
   assert.equal(hasWildcard("what?", LEGACY_WILDCARD), false);
   assert.equal(hasWildcard("a\\*b", LEGACY_WILDCARD), true); // no escapes in legacy
@@ -75,17 +79,22 @@ Deno.test("question mark matches exactly one character (general path)", () => {
 Deno.test("regex metacharacters in the literal text stay literal", () => {
   check("a.b?", ["a.bc"], ["axbc"]);
   check("(x)[y]{2}+?", ["(x)[y]{2}+!"], ["xyy+!"]);
-  check("^$|/\\\\?", ["^$|/\\!"], []);
+  check("^$|/\\\\?", ["^$|/\\!"], [], false, ESCAPING);
 });
 
 Deno.test("escaped wildcards are literal characters", () => {
-  check("a\\*b", ["a*b"], ["axb", "ab"]);
-  check("a\\?b", ["a?b"], ["axb"]);
-  check("a\\\\b", ["a\\b"], ["a\\\\b", "ab"]);
-  check("*\\**", ["x*y", "*"], ["xy"]);
-  check("a\\\\*", ["a\\", "a\\xyz"], ["a", "ax"]);
+  check("a\\*b", ["a*b"], ["axb", "ab"], false, ESCAPING);
+  check("a\\?b", ["a?b"], ["axb"], false, ESCAPING);
+  check("a\\\\b", ["a\\b"], ["a\\\\b", "ab"], false, ESCAPING);
+  check("*\\**", ["x*y", "*"], ["xy"], false, ESCAPING);
+  check("a\\\\*", ["a\\", "a\\xyz"], ["a", "ax"], false, ESCAPING);
   // A trailing backslash is literal (Lucene).
-  check("a\\", ["a\\"], ["a"]);
+  check("a\\", ["a\\"], ["a"], false, ESCAPING);
+});
+
+Deno.test("elastic: a backslash is an ordinary character, so Windows paths match", () => {
+  check("C:\\Windows\\*", ["C:\\Windows\\system32"], ["C:Windows\\x", "C:\\Win"], true);
+  check("a\\?", ["a\\x"], ["a?", "ax"]);
 });
 
 Deno.test("legacy options: only * is special", () => {
@@ -116,11 +125,12 @@ Deno.test("unicode subjects", () => {
 });
 
 Deno.test("wildcardError rejects escapes other than \\*, \\? and \\\\", () => {
-  assert.equal(wildcardError("plain*"), null);
-  assert.equal(wildcardError("a\\*b\\?c\\\\d"), null);
-  assert.deepEqual(wildcardError("a\\b")?.offset, 1);
-  assert.match(wildcardError("a\\b")!.error, /invalid escape/);
-  assert.deepEqual(wildcardError("ab\\")?.offset, 2);
-  assert.match(wildcardError("ab\\")!.error, /lone backslash/);
+  assert.equal(wildcardError("plain*", ESCAPING), null);
+  assert.equal(wildcardError("a\\*b\\?c\\\\d", ESCAPING), null);
+  assert.deepEqual(wildcardError("a\\b", ESCAPING)?.offset, 1);
+  assert.match(wildcardError("a\\b", ESCAPING)!.error, /invalid escape/);
+  assert.deepEqual(wildcardError("ab\\", ESCAPING)?.offset, 2);
+  assert.match(wildcardError("ab\\", ESCAPING)!.error, /lone backslash/);
+  assert.equal(wildcardError("C:\\Program Files\\*"), null);
   assert.equal(wildcardError("C:\\temp", LEGACY_WILDCARD), null);
 });
