@@ -107,7 +107,9 @@ export function requireRules(command: string, value: string | undefined): string
 export function oneOf(command: string, flag: string, value: string, allowed: string[]): string {
   if (!allowed.includes(value)) {
     throw new UsageError(
-      `kestrel ${command}: ${flag} must be ${allowed.join(" or ")}, not ${JSON.stringify(value)}`,
+      `kestrel ${command}: ${flag} must be ${allowed.slice(0, -1).join(", ")} or ${
+        allowed.at(-1)
+      }, not ${JSON.stringify(value)}`,
     );
   }
   return value;

@@ -156,7 +156,7 @@ export class FieldReader {
     return ok ? out : undefined;
   }
 
-  // A list whose items are all strings; anything else is one error at the key or item.
+  /** The items of a list of strings, with their nodes; wrong types are reported. */
   stringNodes(
     e: Entry | undefined,
   ): { node: Node & { kind: "scalar" }; value: string }[] | undefined {
@@ -171,7 +171,11 @@ export class FieldReader {
       if (item.kind === "scalar" && typeof item.value === "string") {
         out.push({ node: item, value: item.value });
       } else {
-        this.error(item.at, `${quoted(e)}[${i}] must be a string, got ${describe(item)}`);
+        // `- a : b` in YAML is a one-key map, a common slip when writing EQL's `:` operator.
+        const hint = item.kind === "map"
+          ? ' (quote it: in YAML, "a : b" is a key and a value)'
+          : "";
+        this.error(item.at, `${quoted(e)}[${i}] must be a string, got ${describe(item)}${hint}`);
         ok = false;
       }
     });

@@ -24,7 +24,8 @@ export interface ReadSources {
  * Loads every rule under `path`. A directory is walked recursively in
  * sorted order (hidden entries skipped); files other than `.eql`, `.yaml`,
  * `.yml`, `.json` and `.toml` are ignored. A single file is loaded with the
- * metadata file of a `.eql` and the manifest of its own directory, if present.
+ * metadata file of a `.eql` and the manifest of the nearest directory at or
+ * above it that has one (its ruleset's globals), if any.
  */
 export async function loadRules(path: string, options: LoadOptions = {}): Promise<LoadResult> {
   const read = await readRuleSources(path);
@@ -47,20 +48,14 @@ export async function readRuleSources(path: string): Promise<ReadSources> {
     return out;
   }
   await readOne(path, out);
-  // Companions are optional: the first existing candidate of each kind.
-  const dir = posix.dirname(path);
+  // Companions are optional: a `.eql` file's metadata beside it, and the
+  // manifest of the nearest directory at or above the file that has one.
   const stem = path.slice(0, path.length - posix.extname(path).length);
-  const companions = [
-    path.toLowerCase().endsWith(".eql") ? [stem + ".yaml", stem + ".yml"] : [],
-    MANIFEST_NAMES.map((n) => posix.join(dir, n)),
-  ];
-  for (const candidates of companions) {
-    for (const p of candidates) {
-      if (p !== path && await exists(p)) {
-        await readOne(p, out);
-        break;
-      }
-    }
+  if (path.toLowerCase().endsWith(".eql")) await readFirst([stem + ".yaml", stem + ".yml"], out);
+  for (let dir = posix.dirname(path);; dir = posix.dirname(dir)) {
+    if (await readFirst(MANIFEST_NAMES.map((n) => posix.join(dir, n)), out)) break;
+    const parent = posix.dirname(dir);
+    if (parent === dir || dir === ".") break;
   }
   return out;
 }
@@ -120,6 +115,18 @@ async function readOne(path: string, out: ReadSources): Promise<void> {
   } catch (e) {
     out.diagnostics.push(ioError(path, e));
   }
+}
+
+/** Reads the first of `paths` that exists; true if one did. */
+async function readFirst(paths: string[], out: ReadSources): Promise<boolean> {
+  for (const p of paths) {
+    if (out.sources.some((s) => s.path === p)) return true;
+    if (await exists(p)) {
+      await readOne(p, out);
+      return true;
+    }
+  }
+  return false;
 }
 
 async function exists(path: string): Promise<boolean> {

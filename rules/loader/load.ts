@@ -50,7 +50,15 @@ export function loadRulesFromSources(
   // Read every rule file into a spec (metadata + located query).
   const specs: RuleSpec[] = [];
   for (const [path, file] of files) {
-    const outcome = readFile(file, roles.get(path)!, files, diagnostics);
+    let outcome: ReadOutcome | undefined;
+    try {
+      outcome = readFile(file, roles.get(path)!, files, diagnostics);
+    } catch (e) {
+      // A parser bug must cost one file, not the whole ruleset.
+      const message = e instanceof Error ? e.message : String(e);
+      diagnostics.push(file.error(0, `internal error while reading the file: ${message}`));
+      outcome = { kind: "failed" };
+    }
     if (!outcome) continue;
     if (outcome.kind === "skipped") {
       notes.push({ file: path, message: `skipped: ${outcome.reason}` });

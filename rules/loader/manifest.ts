@@ -39,14 +39,17 @@ const RULESET_KEYS = [
 ];
 const GLOBAL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Reads a manifest from its located YAML tree; undefined when it has errors. */
+/**
+ * Reads a manifest from its located YAML tree. Whatever could be read is
+ * returned even when some keys have errors (reported in `diagnostics`), so
+ * that one bad suppression does not turn every `$GLOBAL` into a second error.
+ */
 export function readManifest(
   file: SourceFile,
   tree: Node,
   diagnostics: Diagnostic[],
 ): ManifestRead | undefined {
   const reader = new FieldReader(file, diagnostics);
-  const before = diagnostics.length;
   if (tree.kind !== "map") {
     reader.error(tree.at, "the manifest must be a map with a `ruleset` key");
     return undefined;
@@ -76,7 +79,6 @@ export function readManifest(
     ruleId: s.ruleId,
     conditions: s.conditions.map((c) => c.text),
   }));
-  if (diagnostics.slice(before).some((d) => d.severity === "error")) return undefined;
   return { manifest, suppressions };
 }
 
