@@ -1,0 +1,114 @@
+/**
+ * The `kestrel` entry point as a real subprocess, from source and from the
+ * single-file bundle that `deno task bundle` produces (the same path the
+ * compiled binary takes).
+ */
+import assert from "node:assert/strict";
+import meta from "../../deno.json" with { type: "json" };
+
+const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function deno(args: string[], cwd = ROOT): Promise<Run> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+const kestrel = (...args: string[]) => deno(["run", "-A", "main.ts", ...args]);
+
+Deno.test("--version prints the version from deno.json", async () => {
+  const r = await kestrel("--version");
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, `kestrel ${meta.version}\n`);
+});
+
+Deno.test("--help lists the commands of the CLI contract", async () => {
+  const r = await kestrel("--help");
+  assert.equal(r.code, 0);
+  for (
+    const c of [
+      "run",
+      "validate",
+      "list",
+      "query",
+      "replay",
+      "record",
+      "convert",
+      "compile",
+      "test",
+    ]
+  ) {
+    assert.match(r.stdout, new RegExp(`^  ${c} `, "m"), `missing ${c}`);
+  }
+});
+
+Deno.test("an unknown command is a usage error, exit 2, one line", async () => {
+  const r = await kestrel("frobnicate");
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, 'kestrel: unknown command "frobnicate" (see kestrel --help)\n');
+  assert.equal(r.stdout, "");
+});
+
+Deno.test("a command that is not in this build yet says so and exits 2", async () => {
+  const r = await kestrel("replay", "--rules", "x", "--events", "y");
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^kestrel replay: not available in this build yet/);
+});
+
+Deno.test("run without live collection says so plainly and points to validate and list", async () => {
+  for (const args of [["run"], [], ["--config", "config.toml"]]) {
+    const r = await kestrel(...args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /live collection \(eBPF\) is not available in this build yet/);
+    assert.match(r.stderr, /kestrel validate --rules DIR/);
+    assert.match(r.stderr, /kestrel list --rules DIR/);
+  }
+});
+
+Deno.test("run rejects a bad --mode and unknown flags with one line", async () => {
+  const mode = await kestrel("run", "--mode", "block");
+  assert.equal(mode.code, 2);
+  assert.equal(mode.stderr, 'kestrel run: --mode must be detect or enforce, not "block"\n');
+  const flag = await kestrel("run", "--bogus");
+  assert.equal(flag.code, 2);
+  assert.match(
+    flag.stderr,
+    /^kestrel run: Unknown option '--bogus'.*\(see kestrel run --help\)\n$/,
+  );
+});
+
+Deno.test("the bundled single file runs the same commands", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/kestrel.js`;
+    const b = await deno(["bundle", "--platform", "deno", "--output", out, "main.ts"]);
+    assert.equal(b.code, 0, b.stderr);
+    // Run from another directory so nothing resolves against the checkout.
+    const version = await deno(["run", "-A", out, "--version"], dir);
+    assert.equal(version.stdout, `kestrel ${meta.version}\n`);
+    const corpus = `${ROOT}tests/fixtures/rules/corpus`;
+    const v = await deno(["run", "-A", out, "validate", "--rules", corpus], dir);
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stdout, /^validated 41 rules: 0 errors, 0 warnings, 1 skipped$/m);
+    const bad = await deno(
+      ["run", "-A", out, "validate", "--rules", `${ROOT}tests/fixtures/rules/invalid`],
+      dir,
+    );
+    assert.equal(bad.code, 1);
+    assert.match(bad.stdout, /unknown_key\.yaml:5:1: /);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
