@@ -168,6 +168,8 @@ function describeExpected(expected: readonly PeggyExpectation[]): string {
     const hits = [...items].filter((i) => group.has(i));
     if (hits.length >= min) items = new Set([...items].filter((i) => !group.has(i)).concat(name));
   };
+  // After `category`, "where" is what the author meant; the other options only blur it.
+  if (items.has('"where"')) items = new Set(['"where"']);
   collapse(EXPRESSION_START, "expression", 4);
   collapse(OPERATORS, "operator", 2);
   const list = [...items].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));

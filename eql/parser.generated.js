@@ -922,7 +922,7 @@ function peg$parse(input, options) {
     peg$silentFails++;
     s0 = peg$currPos;
     s1 = peg$parsePos();
-    s2 = peg$parseBareIdentifier();
+    s2 = peg$parseIdentifier();
     if (s2 === peg$FAILED) {
       s2 = peg$parseQuotedString();
       if (s2 === peg$FAILED) {

@@ -181,7 +181,10 @@ function printLiteral(l: Literal): string {
     case "string":
       return quote(l.value);
     case "number": {
-      const text = String(l.value);
+      // Integers print in full (never `1e+23`), so they parse back as integers.
+      const text = l.integer && Number.isInteger(l.value)
+        ? BigInt(l.value).toString()
+        : String(l.value);
       // Keep a decimal written as `2.0` a decimal, so the type survives a round trip.
       return !l.integer && /^-?[0-9]+$/.test(text) ? text + ".0" : text;
     }

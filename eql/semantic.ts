@@ -168,7 +168,7 @@ class Analyzer {
       const shared = body.by.map((k) => this.key(k));
       const word = body.kind;
       // `[q] with runs=3` stands for three steps, so one step with runs ≥ 2 is a valid sequence.
-      const count = body.steps.reduce((n, s) => n + (s.runs ?? 1), 0);
+      const count = body.steps.reduce((n, s) => n + Math.max(1, s.runs ?? 1), 0);
       if (count < 2) this.error(body.at, `a ${word} needs at least 2 steps, found ${count}`);
       ir.steps = body.steps.map((s) => this.step(s, shared));
       if (body.kind === "sequence") this.sequenceChecks(body);
@@ -413,6 +413,10 @@ class Analyzer {
 
   private field(f: FieldRef): Typed {
     const name = f.path.join(".");
+    if (f.path.some((segment) => segment === "")) {
+      this.error(f.at, "a field name cannot be empty");
+      return { ir: { op: "const", value: null }, type: UNKNOWN, what: "empty field" };
+    }
     const bound = this.bound.lastIndexOf(f.path[0]);
     if (bound >= 0) {
       return {
