@@ -6,8 +6,7 @@
 import { formatDiagnostics } from "../eql/errors.ts";
 import { loadRules, ruleMetadata } from "../rules/loader/mod.ts";
 import type { LoadedRule } from "../rules/loader/mod.ts";
-import { EXIT, parseFlags } from "./usage.ts";
-import { oneOf, requireRules } from "./validate.ts";
+import { EXIT, oneOf, parseFlags, required } from "./usage.ts";
 
 const HELP = `Usage: kestrel list --rules PATH [--format table|json|markdown]
 
@@ -33,7 +32,7 @@ export async function listCommand(argv: string[]): Promise<number> {
     console.log(HELP);
     return EXIT.ok;
   }
-  const path = requireRules("list", values.rules);
+  const path = required("list", "--rules PATH", values.rules);
   const format = oneOf("list", "--format", values.format ?? "table", ["table", "json", "markdown"]);
   const result = await loadRules(path);
   const errors = result.diagnostics.filter((d) => d.severity === "error");

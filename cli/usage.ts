@@ -40,3 +40,23 @@ export function parseFlags<T extends FlagSpec>(
     throw new UsageError(`kestrel ${command}: ${message} (see kestrel ${command} --help)`);
   }
 }
+
+/** A required flag's value, or a usage error naming the command and flag (`--rules PATH`). */
+export function required(command: string, flag: string, value: string | undefined): string {
+  if (value === undefined || value === "") {
+    throw new UsageError(`kestrel ${command}: ${flag} is required (see kestrel ${command} --help)`);
+  }
+  return value;
+}
+
+/** `value` if it is one of `allowed`, else a usage error naming the flag. */
+export function oneOf(command: string, flag: string, value: string, allowed: string[]): string {
+  if (!allowed.includes(value)) {
+    throw new UsageError(
+      `kestrel ${command}: ${flag} must be ${allowed.slice(0, -1).join(", ")} or ${
+        allowed.at(-1)
+      }, not ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}

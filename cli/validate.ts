@@ -8,7 +8,7 @@ import { formatDiagnostics } from "../eql/errors.ts";
 import type { SchemaMode } from "../engine/schema.ts";
 import { loadRules } from "../rules/loader/mod.ts";
 import type { LoadResult } from "../rules/loader/mod.ts";
-import { EXIT, parseFlags, UsageError } from "./usage.ts";
+import { EXIT, oneOf, parseFlags, required } from "./usage.ts";
 
 const HELP = `Usage: kestrel validate --rules PATH [--schema ecs|dynamic] [--case-insensitive]
                         [--format text|json]
@@ -47,7 +47,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     console.log(HELP);
     return EXIT.ok;
   }
-  const path = requireRules("validate", values.rules);
+  const path = required("validate", "--rules PATH", values.rules);
   const schemaMode = oneOf("validate", "--schema", values.schema ?? "ecs", ["ecs", "dynamic"]);
   const format = oneOf("validate", "--format", values.format ?? "text", ["text", "json"]);
 
@@ -91,26 +91,4 @@ function summaryLine(s: Summary): string {
   return `validated ${plural(s.rules, "rule")}: ${plural(s.errors, "error")}, ${
     plural(s.warnings, "warning")
   }, ${s.skipped} skipped`;
-}
-
-/** The `--rules` value, or a usage error naming the command. */
-export function requireRules(command: string, value: string | undefined): string {
-  if (value === undefined || value === "") {
-    throw new UsageError(
-      `kestrel ${command}: --rules PATH is required (see kestrel ${command} --help)`,
-    );
-  }
-  return value;
-}
-
-/** `value` if it is one of `allowed`, else a usage error naming the flag. */
-export function oneOf(command: string, flag: string, value: string, allowed: string[]): string {
-  if (!allowed.includes(value)) {
-    throw new UsageError(
-      `kestrel ${command}: ${flag} must be ${allowed.slice(0, -1).join(", ")} or ${
-        allowed.at(-1)
-      }, not ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
 }
