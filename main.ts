@@ -9,6 +9,9 @@ import { EXIT, UsageError } from "./cli/usage.ts";
 import { runCommand } from "./cli/run.ts";
 import { validateCommand } from "./cli/validate.ts";
 import { listCommand } from "./cli/list.ts";
+import { queryCommand } from "./cli/query.ts";
+import { replayCommand } from "./cli/replay.ts";
+import { testCommand } from "./cli/test.ts";
 
 /** A subcommand: takes its own arguments, returns the process exit code. */
 type Command = (argv: string[]) => Promise<number>;
@@ -17,16 +20,19 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: "run the live sensor (default command)" },
   validate: { run: validateCommand, summary: "check rule files; every error as file:line:col" },
   list: { run: listCommand, summary: "list rules as a table, JSON or Markdown" },
+  query: { run: queryCommand, summary: "run an EQL query over an event log" },
+  replay: {
+    run: replayCommand,
+    summary: "replay an event log through the rules; alerts as NDJSON",
+  },
+  test: { run: testCommand, summary: "show which events a rule matches, and why not" },
 };
 
 /** Subcommands of the CLI contract that later milestones provide. */
 const PLANNED: Record<string, string> = {
-  query: "run an EQL query over an event log",
-  replay: "replay a recorded event log through the rules",
   record: "record live events to a .klog file",
   convert: "convert event logs between NDJSON and .klog",
   compile: "compile rules into a WebAssembly rule package",
-  test: "show which events a rule matches, and why not",
 };
 
 const HELP = `kestrel ${VERSION} — Linux endpoint detection and response with EQL rules

@@ -38,7 +38,8 @@ export function foldExpr(ir: IrExpr, dialect: Dialect): IrExpr {
     case "not": {
       const v = constOf(ir.arg);
       if (v === undefined) return ir;
-      return { op: "const", value: v === null ? null : !v };
+      // Conditions are two-valued: a null condition is false, so its negation is true.
+      return { op: "const", value: v !== true };
     }
     case "compare": {
       const l = scalarOf(ir.left), r = scalarOf(ir.right);
@@ -82,11 +83,12 @@ export function foldExpr(ir: IrExpr, dialect: Dialect): IrExpr {
 }
 
 function foldLogical(op: "and" | "or", args: IrExpr[]): IrExpr {
-  // `x and true` is x; `x and false` is false (and dually for or). Null stays: it is not a decision.
+  // `x and true` is x; `x and false` is false (and dually for or); a null condition is false.
   const decisive = op === "or";
   const kept: IrExpr[] = [];
   for (const a of args) {
-    const v = constOf(a);
+    const c = constOf(a);
+    const v = c === null ? false : c;
     if (v === decisive) return { op: "const", value: decisive };
     if (v === !decisive) continue;
     kept.push(a);

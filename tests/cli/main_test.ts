@@ -62,9 +62,9 @@ Deno.test("an unknown command is a usage error, exit 2, one line", async () => {
 });
 
 Deno.test("a command that is not in this build yet says so and exits 2", async () => {
-  const r = await kestrel("replay", "--rules", "x", "--events", "y");
+  const r = await kestrel("record", "--out", "x.klog");
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /^kestrel replay: not available in this build yet/);
+  assert.match(r.stderr, /^kestrel record: not available in this build yet/);
 });
 
 Deno.test("run without live collection says so plainly and points to validate and list", async () => {

@@ -1,0 +1,84 @@
+/**
+ * Opening an event log for the commands that read one (`query`, `replay`,
+ * `test`): NDJSON from a file or standard input, streamed in batches, with
+ * every problem line reported on stderr and counted.
+ *
+ * @module
+ */
+import type { FieldPaths, JsonEvent } from "../engine/event.ts";
+import { fileStream, readNdjson, type ReadStats } from "../log/ndjson.ts";
+import { UsageError } from "./usage.ts";
+
+/** Reader options shared by the commands. */
+export interface EventSourceOptions {
+  paths: FieldPaths;
+  timestampField?: string;
+  reorderWindowNs?: bigint;
+  /** Prefix of problem messages, e.g. the command name. */
+  command: string;
+  /** Print each problem line to stderr (true by default). */
+  reportProblems?: boolean;
+}
+
+/** An open event source: batches of events and the running read statistics. */
+export interface EventSource {
+  batches: AsyncGenerator<JsonEvent[]>;
+  stats: ReadStats;
+}
+
+/** Opens `path` (`-` for stdin) as NDJSON. `.klog` logs arrive with the binary log format. */
+export async function openEvents(path: string, opts: EventSourceOptions): Promise<EventSource> {
+  if (path.endsWith(".klog")) {
+    throw new UsageError(
+      `kestrel ${opts.command}: .klog event logs are not supported in this build yet`,
+    );
+  }
+  let stream: ReadableStream<Uint8Array>;
+  if (path === "-") {
+    stream = Deno.stdin.readable;
+  } else {
+    try {
+      stream = fileStream(await Deno.open(path, { read: true }));
+    } catch (e) {
+      throw new UsageError(`kestrel ${opts.command}: cannot read ${path}: ${(e as Error).message}`);
+    }
+  }
+  const stats: ReadStats = {
+    lines: 0,
+    events: 0,
+    malformed: 0,
+    notObject: 0,
+    noTimestamp: 0,
+    late: 0,
+  };
+  const report = opts.reportProblems ?? true;
+  const batches = readNdjson(stream, {
+    paths: opts.paths,
+    timestampField: opts.timestampField,
+    reorderWindowNs: opts.reorderWindowNs,
+    stats,
+    onProblem: (p) => {
+      if (report) console.error(`${path === "-" ? "<stdin>" : path}:${p.line}: ${p.message}`);
+    },
+  });
+  return { batches, stats };
+}
+
+const UNITS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+};
+
+/** Parses a duration flag such as `500ms`, `5s`, `2m` into nanoseconds. */
+export function parseDuration(command: string, flag: string, text: string): bigint {
+  const m = /^(\d+)(ns|us|ms|s|m)$/.exec(text);
+  if (!m) {
+    throw new UsageError(
+      `kestrel ${command}: ${flag} takes a duration like 500ms, 5s or 2m, not "${text}"`,
+    );
+  }
+  return BigInt(m[1]) * UNITS[m[2]];
+}

@@ -1,0 +1,314 @@
+/**
+ * The detection engine: events in, rule matches out.
+ *
+ * Wires the pieces: the lineage tracker sees every event first; the rule
+ * index picks candidate single-event rules (by category and literal
+ * prefilter), whose compiled predicates run in rule order; every event is
+ * offered to the sequence engine, whose watermark follows event time. Time
+ * is only ever the events' own timestamps (or an explicit heartbeat), never
+ * the wall clock, so the same input always gives the same matches in the
+ * same order (ARCHITECTURE §2).
+ *
+ * @module
+ */
+import type { IrExpr, IrPipe, RuleIR } from "../eql/ir.ts";
+import type { Dialect } from "../eql/compile.ts";
+import type { Value } from "../eql/value.ts";
+import type { Event } from "./event.ts";
+import type { Schema } from "./schema.ts";
+import { RuleIndex } from "./index.ts";
+import { findPrefilter } from "./prefilter.ts";
+import { LineageTracker } from "./lineage.ts";
+import {
+  type CompiledStep,
+  makeKey,
+  SequenceEngine,
+  type SequenceMatch,
+  type SequenceSpec,
+} from "./nfa.ts";
+import {
+  compileEventQuery,
+  compileGetter,
+  compilePredicate,
+  type Predicate,
+  type RuntimeContext,
+} from "../runtimes/js/mod.ts";
+
+/** What the engine needs of a rule. `LoadedRule` from the loader satisfies it. */
+export interface EngineRule {
+  id: string;
+  dialect: Dialect;
+  ir: RuleIR;
+  /** Conditions that silence a match when any matched event satisfies one. */
+  suppressions?: readonly IrExpr[];
+}
+
+/** One match of one rule. */
+export interface Match {
+  /** Index of the rule in the engine's rule list. */
+  rule: number;
+  kind: "event" | "sequence";
+  /** Matched events in order: one for event rules, the steps' events for sequences. */
+  events: Event[];
+  /** The join-key tuple as text, for sequences with `by`. */
+  entity?: string;
+}
+
+/** Sequence state quotas (`[nfa]` in the config). */
+export interface Quotas {
+  /** Total partial matches across all rules. */
+  maxPartialMatches: number;
+  /** Partial matches per rule. */
+  maxPerRule: number;
+  /** Partial matches per (rule, key). */
+  maxPerEntity: number;
+}
+
+/** The seeds' defaults for {@link Quotas}. */
+export const DEFAULT_QUOTAS: Readonly<Quotas> = Object.freeze({
+  maxPartialMatches: 100_000,
+  maxPerRule: 10_000,
+  maxPerEntity: 100,
+});
+
+/** Engine options. */
+export interface EngineOptions {
+  schema: Schema;
+  /** Receives every match, in deterministic order. */
+  onMatch: (m: Match) => void;
+  quotas?: Quotas;
+  /** Field holding the event category; `event.category` (ECS) by default, `event_type` for legacy logs. */
+  categoryField?: string;
+  /** Process entity and parent entity fields for legacy lineage. */
+  entityField?: string;
+  parentEntityField?: string;
+}
+
+/** Counters the engine keeps. */
+export interface EngineStats {
+  events: number;
+  /** Single-event rule evaluations (after the index). */
+  evaluations: number;
+  matches: number;
+  suppressed: number;
+}
+
+interface EventRule {
+  rule: number;
+  predicate: Predicate;
+}
+
+/** The engine over one immutable ruleset. */
+export class Engine {
+  readonly rules: readonly EngineRule[];
+  readonly #opts: EngineOptions;
+  readonly #categoryId: number;
+  readonly #eventRules: (EventRule | undefined)[] = [];
+  readonly #index: RuleIndex;
+  /** Sequence specs by the categories of their steps (spec indexes, not rule indexes). */
+  readonly #sequenceIndex: RuleIndex;
+  readonly #sequenceCandidates: number[] = [];
+  readonly #sequences: SequenceEngine | undefined;
+  readonly #seqRuleOf: number[] = [];
+  readonly #suppress: (Predicate[] | undefined)[] = [];
+  readonly #lineage: LineageTracker | undefined;
+  readonly #candidates: number[] = [];
+  readonly #categories: string[] = [];
+  #watermark = -1n;
+  readonly stats: EngineStats = { events: 0, evaluations: 0, matches: 0, suppressed: 0 };
+
+  /** Compiles `rules` for execution. Throws if a rule cannot run (use the loader's validation first). */
+  constructor(rules: readonly EngineRule[], opts: EngineOptions) {
+    this.rules = rules;
+    this.#opts = opts;
+    const schema = opts.schema;
+    // A category field no rule names (a legacy log's event_type) is still read.
+    const categoryField = opts.categoryField ?? "event.category";
+    this.#categoryId = (schema.lookup(categoryField) ?? schema.admit(categoryField, "unknown")).id;
+    const usesLineage = rules.some((r) => JSON.stringify(r.ir).includes('"op":"lineage"'));
+    if (usesLineage) {
+      this.#lineage = new LineageTracker({
+        schema,
+        entityField: opts.entityField ?? "process.entity_id",
+        parentEntityField: opts.parentEntityField ?? "process.parent.entity_id",
+      });
+    }
+    const entries = [];
+    const sequenceEntries = [];
+    const specs: SequenceSpec[] = [];
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i];
+      const ctx = this.#context(r.dialect);
+      this.#suppress[i] = r.suppressions?.length
+        ? r.suppressions.map((s) => compilePredicate(s, ctx))
+        : undefined;
+      const ir = r.ir;
+      if (ir.kind === "event" && ir.query) {
+        // The index only offers a rule for events of its category, so the
+        // predicate need not test the category again.
+        const predicate = compileEventQuery(
+          { category: "any", predicate: ir.query.predicate },
+          ctx,
+        );
+        this.#eventRules[i] = { rule: i, predicate };
+        const prefilter = findPrefilter(
+          ir.query.predicate,
+          r.dialect === "legacy" ? "*" : "*?",
+          (id) => schema.byId(id).name,
+        );
+        entries.push({ rule: i, categories: [ir.query.category], prefilter });
+      } else {
+        this.#seqRuleOf.push(i);
+        const steps = ir.until ? [...ir.steps, ir.until] : ir.steps;
+        sequenceEntries.push({
+          rule: specs.length,
+          categories: [...new Set(steps.map((s) => s.query.category))],
+        });
+        specs.push(sequenceSpec(r, ctx, (id) => schema.byId(id).name));
+      }
+    }
+    this.#index = new RuleIndex(entries);
+    this.#sequenceIndex = new RuleIndex(sequenceEntries);
+    if (specs.length) {
+      this.#sequences = new SequenceEngine(
+        specs,
+        opts.quotas ?? DEFAULT_QUOTAS,
+        (m) => this.#onSequence(m),
+      );
+    }
+  }
+
+  #context(dialect: Dialect): RuntimeContext {
+    return {
+      dialect,
+      categoryMatcher: (category) => this.#categoryMatcher(category),
+      lineage: this.#lineage,
+    };
+  }
+
+  #categoryMatcher(category: string): (ev: Event) => boolean {
+    if (category === "any") return () => true;
+    const id = this.#categoryId;
+    return (ev) => {
+      const v = ev.get(id);
+      return v === category || (Array.isArray(v) && v.includes(category));
+    };
+  }
+
+  /** Runs one event through every rule. Events must come in timestamp order (the readers ensure it). */
+  process(ev: Event): void {
+    this.stats.events++;
+    this.#lineage?.observe(ev);
+    const categories = this.#categoriesOf(ev);
+    const candidates = this.#candidates;
+    this.#index.candidates(ev, categories, candidates);
+    for (let i = 0; i < candidates.length; i++) {
+      const er = this.#eventRules[candidates[i]]!;
+      this.stats.evaluations++;
+      if (er.predicate(ev)) this.#emit({ rule: er.rule, kind: "event", events: [ev] });
+    }
+    if (this.#sequences) {
+      // Only sequences with a step (or until) of the event's category can react to it.
+      this.#sequenceIndex.candidates(ev, categories, this.#sequenceCandidates);
+      this.#sequences.process(ev, this.#sequenceCandidates);
+      this.advanceWatermark(ev.timestamp);
+    }
+  }
+
+  /** Advances event time without an event (a live heartbeat): expires and resolves sequences. */
+  advanceWatermark(ns: bigint): void {
+    if (ns <= this.#watermark) return;
+    this.#watermark = ns;
+    this.#sequences?.advanceWatermark(ns);
+  }
+
+  /** Sequence engine counters, when the ruleset has sequences. */
+  sequenceStats(): ReturnType<SequenceEngine["stats"]> | undefined {
+    return this.#sequences?.stats();
+  }
+
+  #categoriesOf(ev: Event): readonly string[] {
+    const out = this.#categories;
+    out.length = 0;
+    const v = ev.get(this.#categoryId);
+    if (typeof v === "string") out.push(v);
+    else if (Array.isArray(v)) { for (const x of v) if (typeof x === "string") out.push(x); }
+    return out;
+  }
+
+  #onSequence(m: SequenceMatch): void {
+    const rule = this.#seqRuleOf[m.spec];
+    this.#emit({ rule, kind: "sequence", events: m.events, entity: m.key || undefined });
+  }
+
+  #emit(m: Match): void {
+    const suppress = this.#suppress[m.rule];
+    if (suppress && m.events.some((ev) => suppress.some((p) => p(ev)))) {
+      this.stats.suppressed++;
+      return;
+    }
+    this.stats.matches++;
+    this.#opts.onMatch(m);
+  }
+}
+
+/** Turns a sequence/sample/join rule into the sequence engine's input, expanding `runs`. */
+function sequenceSpec(
+  r: EngineRule,
+  ctx: RuntimeContext,
+  fieldName: (id: number) => string,
+): SequenceSpec {
+  const ir = r.ir;
+  const step = (s: RuleIR["steps"][number]): CompiledStep => {
+    const matches = compileEventQuery({
+      ...s.query,
+      predicate: selectiveFirst(s.query.predicate, fieldName),
+    }, ctx);
+    const getters = s.keys.map((k) => compileGetter(k, ctx));
+    const optional = s.keys.map((k) => k.op === "field" && k.optional);
+    // One scratch array per step: keys are computed one at a time.
+    const values: (Value | undefined)[] = new Array(getters.length);
+    return {
+      matches,
+      key: (ev) => {
+        for (let i = 0; i < getters.length; i++) values[i] = getters[i](ev);
+        return makeKey(values, optional);
+      },
+      missing: s.missing,
+    };
+  };
+  const steps: CompiledStep[] = [];
+  for (const s of ir.steps) {
+    const compiled = step(s);
+    for (let n = 0; n < s.runs; n++) steps.push(compiled);
+  }
+  return {
+    ruleId: r.id,
+    kind: ir.kind === "event" ? "sequence" : ir.kind,
+    steps,
+    until: ir.until ? step(ir.until) : undefined,
+    maxspanNs: ir.maxspanNs !== undefined ? BigInt(ir.maxspanNs) : undefined,
+  };
+}
+
+/**
+ * Moves the most selective literal conjunct of a top-level `and` to the
+ * front, so most events fail on one cheap test. Conditions have no side
+ * effects and are two-valued, so the order of conjuncts does not change the
+ * result.
+ */
+function selectiveFirst(predicate: IrExpr, fieldName: (id: number) => string): IrExpr {
+  if (predicate.op !== "and") return predicate;
+  const best = findPrefilter(predicate, "*?", fieldName);
+  if (!best) return predicate;
+  const at = predicate.args.findIndex((a) =>
+    findPrefilter(a, "*?", fieldName)?.fieldId === best.fieldId
+  );
+  if (at <= 0) return predicate;
+  return { op: "and", args: [predicate.args[at], ...predicate.args.filter((_, i) => i !== at)] };
+}
+
+/** Pipes the live engine can apply as matches stream (the rest need the whole stream). */
+export function streamablePipes(pipes: readonly IrPipe[]): boolean {
+  return pipes.every((p) => p.name === "head" || p.name === "filter" || p.name === "unique");
+}

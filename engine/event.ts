@@ -1,0 +1,302 @@
+/**
+ * Events as the engine sees them, whatever their source.
+ *
+ * An {@link Event} exposes fields by schema id and a timestamp in integer
+ * nanoseconds. Replay backs it with parsed JSON ({@link JsonEvent}); live
+ * collection will back it with a view over a kernel record. Predicates and
+ * the sequence engine only use this interface, so both sources behave the
+ * same (ARCHITECTURE §2).
+ *
+ * @module
+ */
+import type { Value } from "../eql/value.ts";
+import type { Schema } from "./schema.ts";
+
+/** One event. */
+export interface Event {
+  /** Event time in nanoseconds since the Unix epoch (exceeds 2^53, hence bigint). */
+  readonly timestamp: bigint;
+  /** Position in its input (line number for NDJSON), for messages and stable ordering. */
+  readonly seq: number;
+  /**
+   * The value of field `id`: `undefined` when absent, `null` when explicitly
+   * null, an array for multi-valued fields.
+   */
+  get(id: number): Value | undefined;
+  /** The event as an ECS JSON object, for alerts and outputs. */
+  toJSON(): Record<string, unknown>;
+  /**
+   * Field `id` lower-cased when it is a string (else as `get` returns it);
+   * case-insensitive lookups use it so an event pays for folding once.
+   */
+  getLower?(id: number): Value | undefined;
+}
+
+/**
+ * Per-schema lookup table from field id to path segments, shared by every
+ * {@link JsonEvent} read against that schema. Fields admitted to the schema
+ * later (dynamic mode) are picked up on first use.
+ */
+export class FieldPaths {
+  readonly #schema: Schema;
+  readonly #paths: (readonly string[] | undefined)[] = [];
+  readonly #names: (string | undefined)[] = [];
+  /**
+   * A one-event read cache shared by all events of this table: slot `id`
+   * holds the value last read for field `id` and the stamp of the event it
+   * was read from. Rules read the same few fields many times per event; the
+   * cache makes repeats free without allocating anything per event.
+   */
+  cacheStamp: Float64Array;
+  cacheValue: (Value | undefined)[];
+  /** The same for lower-cased string values. */
+  lowerStamp: Float64Array;
+  lowerValue: (Value | undefined)[];
+  #stamps = 0;
+
+  /** Builds the table for `schema`. */
+  constructor(schema: Schema) {
+    this.#schema = schema;
+    // Dense from the start: holes would put V8's arrays in slow dictionary mode.
+    this.cacheStamp = new Float64Array(schema.size + 64);
+    this.cacheValue = new Array(schema.size + 64).fill(undefined);
+    this.lowerStamp = new Float64Array(schema.size + 64);
+    this.lowerValue = new Array(schema.size + 64).fill(undefined);
+  }
+
+  /** Makes room in the cache for field `id` (fields admitted after construction). */
+  grow(id: number): void {
+    const size = Math.max(id + 1, this.cacheStamp.length * 2);
+    const stamps = new Float64Array(size), lowerStamps = new Float64Array(size);
+    stamps.set(this.cacheStamp);
+    lowerStamps.set(this.lowerStamp);
+    this.cacheStamp = stamps;
+    this.lowerStamp = lowerStamps;
+    while (this.cacheValue.length < size) this.cacheValue.push(undefined);
+    while (this.lowerValue.length < size) this.lowerValue.push(undefined);
+  }
+
+  /** A fresh stamp for a new event's cache slots. */
+  nextStamp(): number {
+    return ++this.#stamps;
+  }
+
+  /** Dotted name of field `id`. */
+  name(id: number): string {
+    return this.#names[id] ?? this.#fill(id).name;
+  }
+
+  /** Path segments of field `id`. */
+  path(id: number): readonly string[] {
+    return this.#paths[id] ?? this.#fill(id).path;
+  }
+
+  #fill(id: number): { name: string; path: readonly string[] } {
+    const name = this.#schema.byId(id).name;
+    const path = Object.freeze(name.split("."));
+    this.#names[id] = name;
+    this.#paths[id] = path;
+    return { name, path };
+  }
+}
+
+/**
+ * Reads a dotted field from a JSON object written nested (`{"process":
+ * {"name": …}}`), flat (`{"process.name": …}`), or mixed at any level.
+ */
+export function readPath(
+  obj: Record<string, unknown>,
+  path: readonly string[],
+  from = 0,
+): Value | undefined {
+  let cur: unknown = obj;
+  for (let i = from; i < path.length; i++) {
+    if (cur === null || typeof cur !== "object" || Array.isArray(cur)) return undefined;
+    const o = cur as Record<string, unknown>;
+    const next = o[path[i]];
+    if (next === undefined) {
+      // A flat or partly flat key: try the rest of the path joined with dots.
+      return i === path.length - 1 ? undefined : readFlat(o, path, i);
+    }
+    cur = next;
+  }
+  return toValue(cur);
+}
+
+function readFlat(
+  o: Record<string, unknown>,
+  path: readonly string[],
+  from: number,
+): Value | undefined {
+  let key = path[from];
+  for (let j = from + 1; j < path.length; j++) {
+    key += "." + path[j];
+    const v = o[key];
+    if (v !== undefined) {
+      return j === path.length - 1
+        ? toValue(v)
+        : readPath(v as Record<string, unknown>, path, j + 1);
+    }
+  }
+  return undefined;
+}
+
+/** JSON values map to EQL values; objects are not values and read as absent. */
+function toValue(v: unknown): Value | undefined {
+  if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
+    return v;
+  }
+  if (Array.isArray(v)) return v as Value[];
+  return undefined;
+}
+
+/** An event backed by a parsed JSON object (NDJSON replay, REST analyze). */
+export class JsonEvent implements Event {
+  /** The parsed object, as read. */
+  readonly doc: Record<string, unknown>;
+  readonly timestamp: bigint;
+  readonly seq: number;
+  readonly #paths: FieldPaths;
+  readonly #stamp: number;
+
+  /** Wraps `doc`, read through `paths`, stamped with `timestamp` (ns) and input position `seq`. */
+  constructor(doc: Record<string, unknown>, timestamp: bigint, seq: number, paths: FieldPaths) {
+    this.doc = doc;
+    this.timestamp = timestamp;
+    this.seq = seq;
+    this.#paths = paths;
+    this.#stamp = paths.nextStamp();
+  }
+
+  get(id: number): Value | undefined {
+    const p = this.#paths;
+    if (p.cacheStamp[id] === this.#stamp) return p.cacheValue[id];
+    const v = readPath(this.doc, p.path(id));
+    if (id >= p.cacheStamp.length) p.grow(id);
+    p.cacheStamp[id] = this.#stamp;
+    p.cacheValue[id] = v;
+    return v;
+  }
+
+  getLower(id: number): Value | undefined {
+    const p = this.#paths;
+    if (id < p.lowerStamp.length && p.lowerStamp[id] === this.#stamp) return p.lowerValue[id];
+    const v = this.get(id);
+    const lower = typeof v === "string" ? v.toLowerCase() : v;
+    p.lowerStamp[id] = this.#stamp;
+    p.lowerValue[id] = lower;
+    return lower;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return this.doc;
+  }
+}
+
+/** Why a timestamp could not be read. */
+export type TimestampProblem = "missing" | "invalid";
+
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * Converts a timestamp value to integer nanoseconds since the epoch.
+ *
+ * Accepts ISO 8601 strings with up to nanosecond precision (no offset means
+ * UTC), and numbers or numeric strings in epoch seconds, milliseconds,
+ * microseconds or nanoseconds — the unit is inferred from the magnitude (a
+ * value below 1e11 is seconds, below 1e14 milliseconds, below 1e17
+ * microseconds, else nanoseconds), which is unambiguous for dates between
+ * 1973 and 2286.
+ *
+ * @example
+ * ```ts
+ * toNanos("2026-01-02T03:04:05.123456789Z"); // 1767323045123456789n
+ * toNanos(1767323045123);                     // 1767323045123000000n
+ * ```
+ */
+export function toNanos(v: unknown): bigint | TimestampProblem {
+  if (v === undefined || v === null) return "missing";
+  if (typeof v === "number") return Number.isFinite(v) && v >= 0 ? fromEpoch(v) : "invalid";
+  if (typeof v !== "string") return "invalid";
+  if (/^\d+(\.\d+)?$/.test(v)) {
+    // Integer strings keep full precision for nanosecond values beyond 2^53.
+    if (/^\d+$/.test(v) && v.length >= 17) return BigInt(v);
+    return fromEpoch(Number(v));
+  }
+  const fast = fastIsoUtc(v);
+  if (fast !== undefined) return fast;
+  const m = ISO.exec(v);
+  if (!m) return "invalid";
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  let ms = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s);
+  if (
+    Number.isNaN(ms) || +mo < 1 || +mo > 12 || +d < 1 || +d > 31 || +h > 23 || +mi > 59 || +s > 60
+  ) {
+    return "invalid";
+  }
+  if (zone && zone !== "Z" && zone !== "z") {
+    const sign = zone[0] === "-" ? -1 : 1;
+    const digits = zone.slice(1).replace(":", "");
+    ms -= sign * (+digits.slice(0, 2) * 60 + +digits.slice(2)) * 60_000;
+  }
+  const nanos = frac ? BigInt(frac.padEnd(9, "0")) : 0n;
+  return BigInt(ms) * 1_000_000n + nanos;
+}
+
+/**
+ * The common case `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, read digit by digit
+ * (replay parses one timestamp per event; the general regex path is slower).
+ * Returns undefined for anything else, which then takes the general path.
+ */
+function fastIsoUtc(v: string): bigint | undefined {
+  const len = v.length;
+  if (len < 20 || v.charCodeAt(len - 1) !== 90 /* Z */ || v.charCodeAt(10) !== 84 /* T */) {
+    return undefined;
+  }
+  const num = (from: number, to: number): number => {
+    let n = 0;
+    for (let i = from; i < to; i++) {
+      const d = v.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return NaN;
+      n = n * 10 + d;
+    }
+    return n;
+  };
+  if (v[4] !== "-" || v[7] !== "-" || v[13] !== ":" || v[16] !== ":") return undefined;
+  const y = num(0, 4),
+    mo = num(5, 7),
+    d = num(8, 10),
+    h = num(11, 13),
+    mi = num(14, 16),
+    s = num(17, 19);
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && s <= 60)) {
+    return undefined;
+  }
+  let nanos = 0;
+  if (len > 20) {
+    const digits = len - 21;
+    if (v[19] !== "." || digits < 1 || digits > 9) return undefined;
+    nanos = num(20, len - 1) * 10 ** (9 - digits);
+    if (Number.isNaN(nanos)) return undefined;
+  }
+  return BigInt(Date.UTC(y, mo - 1, d, h, mi, s)) * 1_000_000n + BigInt(nanos);
+}
+
+function fromEpoch(n: number): bigint {
+  const scale = n < 1e11 ? 1_000_000_000n : n < 1e14 ? 1_000_000n : n < 1e17 ? 1_000n : 1n;
+  // Whole numbers scale exactly in bigint; only fractions go through a float.
+  if (Number.isInteger(n)) return BigInt(n) * scale;
+  return BigInt(Math.round(n * Number(scale)));
+}
+
+/**
+ * Formats nanoseconds since the epoch as an RFC 3339 UTC timestamp with as
+ * many fraction digits as needed (up to 9), as alerts print `@timestamp`.
+ */
+export function formatNanos(ns: bigint): string {
+  const ms = ns / 1_000_000n;
+  const base = new Date(Number(ms)).toISOString().slice(0, 19);
+  const frac = (ns % 1_000_000_000n).toString().padStart(9, "0").replace(/0+$/, "");
+  return `${base}${frac ? "." + frac : ""}Z`;
+}

@@ -1,0 +1,123 @@
+/**
+ * Literal prefilters: the cheapest necessary condition of a rule.
+ *
+ * Most rules require some field to equal one of a few literals
+ * (`process.name == "sh"`, `process.name in ("bash", "sh")`,
+ * `event.action : "exec"`). If that conjunct is false the whole rule is
+ * false, so the index can look the event's value up in a hash map and skip
+ * every rule whose literals it does not hold — one map lookup instead of
+ * evaluating a hundred predicates.
+ *
+ * @module
+ */
+import type { IrExpr } from "../eql/ir.ts";
+import type { Value } from "../eql/value.ts";
+
+/**
+ * A necessary condition: field `fieldId` holds one of `values`, or a value
+ * starting with one of `prefixes` (all lower-cased when `caseInsensitive`).
+ */
+export interface Prefilter {
+  fieldId: number;
+  caseInsensitive: boolean;
+  values: string[];
+  prefixes: string[];
+}
+
+/**
+ * Finds a prefilter for a predicate, or undefined when the rule has no
+ * conjunct of that shape (such rules are always evaluated).
+ *
+ * A conjunct qualifies when it is, at the top level of the predicate or of
+ * its top-level `and`: `field == "literal"`, a non-negated `field in ("a",
+ * "b")`, or a wildcard match (`:`, `like`, `like~`, legacy `==`/`in` with
+ * `*`) whose every pattern is a literal or starts with one (`"/tmp/*"` gives
+ * the prefix `/tmp/`). Among several, the cheapest and most selective wins.
+ */
+export function findPrefilter(
+  predicate: IrExpr,
+  wildcardChars: string,
+  fieldName: (id: number) => string,
+): Prefilter | undefined {
+  const conjuncts = predicate.op === "and" ? predicate.args : [predicate];
+  let best: Prefilter | undefined;
+  let bestCost = Infinity;
+  for (const c of conjuncts) {
+    const p = conjunctPrefilter(c, wildcardChars);
+    if (!p) continue;
+    // A field that takes a handful of values across all events (event.type,
+    // event.action, …) selects nothing: prefer any other field. A prefix
+    // costs a string test per event, an exact value only a hash lookup.
+    const cost = p.values.length + 4 * p.prefixes.length +
+      (LOW_CARDINALITY.has(fieldName(p.fieldId)) ? 1000 : 0);
+    if (cost < bestCost) {
+      best = p;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
+/** Fields with few distinct values in any event stream: poor prefilters. */
+const LOW_CARDINALITY: ReadonlySet<string> = new Set([
+  "event.category",
+  "event.type",
+  "event.action",
+  "event.kind",
+  "event.outcome",
+  "event.module",
+  "event.dataset",
+  "host.os.type",
+  "host.os.name",
+  "network.transport",
+  "network.direction",
+  "network.protocol",
+  "user.id",
+  "group.id",
+]);
+
+function conjunctPrefilter(c: IrExpr, wildcardChars: string): Prefilter | undefined {
+  const literal = (ir: IrExpr): string | undefined =>
+    ir.op === "const" && typeof ir.value === "string" ? ir.value : undefined;
+  const make = (field: IrExpr, texts: (string | undefined)[], ci: boolean, patterns: boolean) => {
+    if (field.op !== "field" || field.index !== undefined || texts.length === 0) return undefined;
+    const values = new Set<string>(), prefixes = new Set<string>();
+    for (const t of texts) {
+      if (t === undefined) return undefined;
+      const text = ci ? t.toLowerCase() : t;
+      const wild = patterns ? firstWildcard(text, wildcardChars) : -1;
+      if (wild < 0) values.add(text);
+      else if (wild > 0) prefixes.add(text.slice(0, wild));
+      else return undefined; // a leading wildcard: no literal to look up
+    }
+    return { fieldId: field.id, caseInsensitive: ci, values: [...values], prefixes: [...prefixes] };
+  };
+  switch (c.op) {
+    case "compare":
+      if (c.cmp !== "==") return undefined;
+      return make(c.left, [literal(c.right)], c.caseInsensitive, c.wildcard);
+    case "in":
+      if (c.negated) return undefined;
+      return make(c.subject, c.values.map(literal), c.caseInsensitive, c.wildcard);
+    case "match":
+      if (c.kind !== "wildcard") return undefined;
+      return make(c.subject, c.patterns, c.caseInsensitive, true);
+    default:
+      return undefined;
+  }
+}
+
+function firstWildcard(text: string, wildcardChars: string): number {
+  let first = -1;
+  for (const w of wildcardChars) {
+    const i = text.indexOf(w);
+    if (i >= 0 && (first < 0 || i < first)) first = i;
+  }
+  return first;
+}
+
+/** The strings a field value offers to a prefilter lookup (each element of an array). */
+export function prefilterKeys(v: Value | undefined, caseInsensitive: boolean, out: string[]): void {
+  if (typeof v === "string") out.push(caseInsensitive ? v.toLowerCase() : v);
+  else if (Array.isArray(v)) { for (const x of v) prefilterKeys(x, caseInsensitive, out); }
+}
