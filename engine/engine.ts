@@ -17,7 +17,8 @@ import type { Value } from "../eql/value.ts";
 import type { Event } from "./event.ts";
 import type { Schema } from "./schema.ts";
 import { RuleIndex } from "./index.ts";
-import { findPrefilter } from "./prefilter.ts";
+import { StepGate } from "./step_gate.ts";
+import { findPrefilter, type Prefilter, prefilterCost } from "./prefilter.ts";
 import { LineageTracker } from "./lineage.ts";
 import {
   type CompiledStep,
@@ -105,9 +106,8 @@ export class Engine {
   readonly #categoryId: number;
   readonly #eventRules: (EventRule | undefined)[] = [];
   readonly #index: RuleIndex;
-  /** Sequence specs by the categories of their steps (spec indexes, not rule indexes). */
-  readonly #sequenceIndex: RuleIndex;
-  readonly #sequenceCandidates: number[] = [];
+  /** Opens the sequence steps an event can match (spec indexes, not rule indexes). */
+  readonly #gate = new StepGate();
   readonly #sequences: SequenceEngine | undefined;
   readonly #seqRuleOf: number[] = [];
   readonly #suppress: (Predicate[] | undefined)[] = [];
@@ -134,7 +134,6 @@ export class Engine {
       });
     }
     const entries = [];
-    const sequenceEntries = [];
     const specs: SequenceSpec[] = [];
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i];
@@ -144,31 +143,28 @@ export class Engine {
         : undefined;
       const ir = r.ir;
       if (ir.kind === "event" && ir.query) {
-        // The index only offers a rule for events of its category, so the
-        // predicate need not test the category again.
-        const predicate = compileEventQuery(
-          { category: "any", predicate: ir.query.predicate },
-          ctx,
-        );
-        this.#eventRules[i] = { rule: i, predicate };
+        const fieldName = (id: number) => schema.byId(id).name;
         const prefilter = findPrefilter(
           ir.query.predicate,
           r.dialect === "legacy" ? "*" : "*?",
-          (id) => schema.byId(id).name,
+          fieldName,
         );
+        // The index only offers a rule for events of its category, so the
+        // predicate need not test the category again.
+        const predicate = compileEventQuery({
+          category: "any",
+          predicate: orderConjuncts(ir.query.predicate, fieldName, prefilter),
+        }, ctx);
+        this.#eventRules[i] = { rule: i, predicate };
         entries.push({ rule: i, categories: [ir.query.category], prefilter });
       } else {
         this.#seqRuleOf.push(i);
         const steps = ir.until ? [...ir.steps, ir.until] : ir.steps;
-        sequenceEntries.push({
-          rule: specs.length,
-          categories: [...new Set(steps.map((s) => s.query.category))],
-        });
-        specs.push(sequenceSpec(r, ctx, (id) => schema.byId(id).name));
+        specs.push(sequenceSpec(r, ctx, (id) => schema.byId(id).name, this.#gate, specs.length));
       }
     }
     this.#index = new RuleIndex(entries);
-    this.#sequenceIndex = new RuleIndex(sequenceEntries);
+    this.#gate.seal();
     if (specs.length) {
       this.#sequences = new SequenceEngine(
         specs,
@@ -209,8 +205,8 @@ export class Engine {
     }
     if (this.#sequences) {
       // Only sequences with a step (or until) of the event's category can react to it.
-      this.#sequenceIndex.candidates(ev, categories, this.#sequenceCandidates);
-      this.#sequences.process(ev, this.#sequenceCandidates);
+      this.#gate.prepare(ev, categories);
+      this.#sequences.process(ev, this.#gate.specs);
       this.advanceWatermark(ev.timestamp);
     }
   }
@@ -257,13 +253,20 @@ function sequenceSpec(
   r: EngineRule,
   ctx: RuntimeContext,
   fieldName: (id: number) => string,
+  gate: StepGate,
+  spec: number,
 ): SequenceSpec {
   const ir = r.ir;
+  const wildcards = r.dialect === "legacy" ? "*" : "*?";
   const step = (s: RuleIR["steps"][number]): CompiledStep => {
-    const matches = compileEventQuery({
-      ...s.query,
-      predicate: selectiveFirst(s.query.predicate, fieldName),
+    const prefilter = findPrefilter(s.query.predicate, wildcards, fieldName);
+    const id = gate.add(spec, s.query.category, prefilter);
+    // The gate has checked the category (and the prefilter literal) already.
+    const predicate = compileEventQuery({
+      category: "any",
+      predicate: orderConjuncts(s.query.predicate, fieldName, prefilter),
     }, ctx);
+    const matches = (ev: Event) => gate.isOpen(id) && predicate(ev);
     const getters = s.keys.map((k) => compileGetter(k, ctx));
     const optional = s.keys.map((k) => k.op === "field" && k.optional);
     // One scratch array per step: keys are computed one at a time.
@@ -292,20 +295,28 @@ function sequenceSpec(
 }
 
 /**
- * Moves the most selective literal conjunct of a top-level `and` to the
- * front, so most events fail on one cheap test. Conditions have no side
- * effects and are two-valued, so the order of conjuncts does not change the
- * result.
+ * Orders the conjuncts of a top-level `and` so most events fail early:
+ * literal tests on selective fields first (cheapest and most selective
+ * first), then the rest, and last the conjunct the index already checked
+ * (`indexed`), which is almost always true for the events it lets through.
+ * Conditions have no side effects and are two-valued, so the order of
+ * conjuncts does not change the result.
  */
-function selectiveFirst(predicate: IrExpr, fieldName: (id: number) => string): IrExpr {
+function orderConjuncts(
+  predicate: IrExpr,
+  fieldName: (id: number) => string,
+  indexed?: Prefilter,
+): IrExpr {
   if (predicate.op !== "and") return predicate;
-  const best = findPrefilter(predicate, "*?", fieldName);
-  if (!best) return predicate;
-  const at = predicate.args.findIndex((a) =>
-    findPrefilter(a, "*?", fieldName)?.fieldId === best.fieldId
-  );
-  if (at <= 0) return predicate;
-  return { op: "and", args: [predicate.args[at], ...predicate.args.filter((_, i) => i !== at)] };
+  const rank = (a: IrExpr): number => {
+    const p = findPrefilter(a, "*?", fieldName);
+    if (!p) return 1e6;
+    if (indexed && p.fieldId === indexed.fieldId) return 2e6;
+    return prefilterCost(p, fieldName);
+  };
+  const ranked = predicate.args.map((a, i) => ({ a, i, r: rank(a) }));
+  ranked.sort((x, y) => x.r - y.r || x.i - y.i);
+  return { op: "and", args: ranked.map((x) => x.a) };
 }
 
 /** Pipes the live engine can apply as matches stream (the rest need the whole stream). */

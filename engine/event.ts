@@ -26,7 +26,7 @@ export interface Event {
   /** The event as an ECS JSON object, for alerts and outputs. */
   toJSON(): Record<string, unknown>;
   /**
-   * Field `id` lower-cased when it is a string (else as `get` returns it);
+   * Field `id` with its strings lower-cased (a string, or the strings of a list);
    * case-insensitive lookups use it so an event pays for folding once.
    */
   getLower?(id: number): Value | undefined;
@@ -41,6 +41,7 @@ export class FieldPaths {
   readonly #schema: Schema;
   readonly #paths: (readonly string[] | undefined)[] = [];
   readonly #names: (string | undefined)[] = [];
+  readonly #readers: (((doc: Record<string, unknown>) => Value | undefined) | undefined)[] = [];
   /**
    * A one-event read cache shared by all events of this table: slot `id`
    * holds the value last read for field `id` and the stamp of the event it
@@ -89,6 +90,16 @@ export class FieldPaths {
   /** Path segments of field `id`. */
   path(id: number): readonly string[] {
     return this.#paths[id] ?? this.#fill(id).path;
+  }
+
+  /**
+   * A reader for field `id` compiled to plain property loads
+   * (`d["process"]["name"]`), which V8's inline caches make several times
+   * faster than walking a segment array; anything but the plain nested
+   * layout falls back to {@link readPath}.
+   */
+  reader(id: number): (doc: Record<string, unknown>) => Value | undefined {
+    return this.#readers[id] ?? (this.#readers[id] = compileReader(this.path(id)));
   }
 
   #fill(id: number): { name: string; path: readonly string[] } {
@@ -141,6 +152,39 @@ function readFlat(
   return undefined;
 }
 
+function compileReader(
+  path: readonly string[],
+): (doc: Record<string, unknown>) => Value | undefined {
+  // On a miss at level i, the rest of the path may be one flat key
+  // (`{"process": {"parent.name": …}}`, or all flat at the root); only other
+  // shapes take the general path. Most misses are absent fields, which this
+  // settles with one extra lookup.
+  const lines = ["let o = d, v;"];
+  for (let i = 0; i < path.length; i++) {
+    const key = JSON.stringify(path[i]);
+    const rest = JSON.stringify(path.slice(i).join("."));
+    const last = i === path.length - 1;
+    lines.push(`v = o[${key}];`);
+    lines.push(`if (v === undefined) return ${last ? "undefined" : `flat(o, ${rest}, ${i})`};`);
+    if (!last) {
+      lines.push(
+        `if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined; o = v;`,
+      );
+    }
+  }
+  lines.push(`return v === null || typeof v !== "object" || Array.isArray(v) ? v : undefined;`);
+  const flat = (o: Record<string, unknown>, rest: string, i: number): Value | undefined => {
+    const v = o[rest];
+    if (v !== undefined) return toValue(v);
+    return i < path.length - 2 ? readFlat(o, path, i) : undefined;
+  };
+  return new Function("flat", `return function read(d) { ${lines.join(" ")} };`)(flat);
+}
+
+function lowerAll(v: Value[]): Value[] {
+  return v.map((x) => typeof x === "string" ? x.toLowerCase() : Array.isArray(x) ? lowerAll(x) : x);
+}
+
 /** JSON values map to EQL values; objects are not values and read as absent. */
 function toValue(v: unknown): Value | undefined {
   if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
@@ -171,7 +215,7 @@ export class JsonEvent implements Event {
   get(id: number): Value | undefined {
     const p = this.#paths;
     if (p.cacheStamp[id] === this.#stamp) return p.cacheValue[id];
-    const v = readPath(this.doc, p.path(id));
+    const v = p.reader(id)(this.doc);
     if (id >= p.cacheStamp.length) p.grow(id);
     p.cacheStamp[id] = this.#stamp;
     p.cacheValue[id] = v;
@@ -182,7 +226,7 @@ export class JsonEvent implements Event {
     const p = this.#paths;
     if (id < p.lowerStamp.length && p.lowerStamp[id] === this.#stamp) return p.lowerValue[id];
     const v = this.get(id);
-    const lower = typeof v === "string" ? v.toLowerCase() : v;
+    const lower = typeof v === "string" ? v.toLowerCase() : Array.isArray(v) ? lowerAll(v) : v;
     p.lowerStamp[id] = this.#stamp;
     p.lowerValue[id] = lower;
     return lower;

@@ -133,13 +133,14 @@ export class RuleIndex {
     const groups = t.groups;
     for (let gi = 0; gi < groups.length; gi++) {
       const g = groups[gi];
-      const v = g.caseInsensitive && ev.getLower ? ev.getLower(g.fieldId) : ev.get(g.fieldId);
+      const folded = g.caseInsensitive && ev.getLower !== undefined;
+      const v = folded ? ev.getLower!(g.fieldId) : ev.get(g.fieldId);
       if (typeof v === "string") {
-        this.#lookup(g, g.caseInsensitive && !ev.getLower ? v.toLowerCase() : v, out);
+        this.#lookup(g, g.caseInsensitive && !folded ? v.toLowerCase() : v, out);
       } else if (Array.isArray(v) && v.length) {
         const keys = this.#keys;
         keys.length = 0;
-        prefilterKeys(v, g.caseInsensitive, keys);
+        prefilterKeys(v, g.caseInsensitive && !folded, keys);
         for (let i = 0; i < keys.length; i++) this.#lookup(g, keys[i], out);
       }
     }

@@ -45,17 +45,24 @@ export function findPrefilter(
   for (const c of conjuncts) {
     const p = conjunctPrefilter(c, wildcardChars);
     if (!p) continue;
-    // A field that takes a handful of values across all events (event.type,
-    // event.action, …) selects nothing: prefer any other field. A prefix
-    // costs a string test per event, an exact value only a hash lookup.
-    const cost = p.values.length + 4 * p.prefixes.length +
-      (LOW_CARDINALITY.has(fieldName(p.fieldId)) ? 1000 : 0);
+    const cost = prefilterCost(p, fieldName);
     if (cost < bestCost) {
       best = p;
       bestCost = cost;
     }
   }
   return best;
+}
+
+/**
+ * How poor a prefilter is (lower is better). A field that takes a handful of
+ * values across all events (event.type, event.action, …) selects nothing:
+ * any other field is preferred. A prefix costs a string test per event, an
+ * exact value only a hash lookup.
+ */
+export function prefilterCost(p: Prefilter, fieldName: (id: number) => string): number {
+  return p.values.length + 4 * p.prefixes.length +
+    (LOW_CARDINALITY.has(fieldName(p.fieldId)) ? 1000 : 0);
 }
 
 /** Fields with few distinct values in any event stream: poor prefilters. */
