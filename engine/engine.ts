@@ -11,7 +11,8 @@
  *
  * @module
  */
-import type { IrExpr, IrPipe, RuleIR } from "../eql/ir.ts";
+import type { IrExpr, RuleIR } from "../eql/ir.ts";
+import { isMatch, PipeChain } from "./pipes.ts";
 import type { Dialect } from "../eql/compile.ts";
 import type { Value } from "../eql/value.ts";
 import type { Event } from "./event.ts";
@@ -111,6 +112,8 @@ export class Engine {
   readonly #sequences: SequenceEngine | undefined;
   readonly #seqRuleOf: number[] = [];
   readonly #suppress: (Predicate[] | undefined)[] = [];
+  /** Per-rule pipes (`head`, `unique`, `filter`), applied as matches stream. */
+  readonly #pipes: (PipeChain | undefined)[] = [];
   readonly #lineage: LineageTracker | undefined;
   readonly #candidates: number[] = [];
   readonly #categories: string[] = [];
@@ -142,6 +145,14 @@ export class Engine {
         ? r.suppressions.map((s) => compilePredicate(s, ctx))
         : undefined;
       const ir = r.ir;
+      if (ir.pipes.length) {
+        this.#pipes[i] = new PipeChain(
+          ir.pipes,
+          (e) => compileGetter(e, ctx),
+          (e) => compilePredicate(e, ctx),
+          { foldCase: r.dialect === "legacy" },
+        );
+      }
       if (ir.kind === "event" && ir.query) {
         const fieldName = (id: number) => schema.byId(id).name;
         const prefilter = findPrefilter(
@@ -243,8 +254,20 @@ export class Engine {
       this.stats.suppressed++;
       return;
     }
-    this.stats.matches++;
-    this.#opts.onMatch(m);
+    const pipes = this.#pipes[m.rule];
+    if (pipes === undefined) {
+      this.stats.matches++;
+      this.#opts.onMatch(m);
+      return;
+    }
+    if (pipes.done) return;
+    // Rules only have streaming pipes (the compiler rejects the others), so
+    // what passes comes out at once and every output is a match.
+    for (const out of pipes.push({ events: m.events })) {
+      if (!isMatch(out)) continue;
+      this.stats.matches++;
+      this.#opts.onMatch({ ...m, events: [...out.events] });
+    }
   }
 }
 
@@ -317,9 +340,4 @@ function orderConjuncts(
   const ranked = predicate.args.map((a, i) => ({ a, i, r: rank(a) }));
   ranked.sort((x, y) => x.r - y.r || x.i - y.i);
   return { op: "and", args: ranked.map((x) => x.a) };
-}
-
-/** Pipes the live engine can apply as matches stream (the rest need the whole stream). */
-export function streamablePipes(pipes: readonly IrPipe[]): boolean {
-  return pipes.every((p) => p.name === "head" || p.name === "filter" || p.name === "unique");
 }

@@ -66,25 +66,6 @@ export function isMatch(o: PipeOutput): o is PipeMatch {
   return "events" in o;
 }
 
-/**
- * Why `pipes` cannot run on a live rule, or undefined if they can.
- *
- * `tail`, `count`, `unique_count` and `sort` only produce output at the end
- * of the stream, which a live sensor never reaches. `head N` (the first N
- * matches after the ruleset loads), `unique` (the first match per key,
- * memory bounded by {@link PipeChainOptions.uniqueCapacity}) and `filter`
- * decide each match as it comes, so they can.
- */
-export function livePipeProblem(pipes: readonly IrPipe[]): string | undefined {
-  for (const p of pipes) {
-    if (p.name === "tail" || p.name === "count" || p.name === "unique_count" || p.name === "sort") {
-      return `the pipe "${p.name}" needs the whole event stream, so a live rule cannot use it ` +
-        `(live rules allow head, unique and filter; use "${p.name}" with kestrel query or replay)`;
-    }
-  }
-  return undefined;
-}
-
 /** One pipe. Stages pass outputs to `out`; a `done` stage takes no more input. */
 interface Stage {
   readonly done: boolean;

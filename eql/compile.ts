@@ -28,6 +28,11 @@ export interface CompileOptions {
   globals?: Record<string, GlobalValue>;
   /** Where the query text sits in its file, for diagnostics. */
   origin?: SourceOrigin;
+  /**
+   * The query runs on an unbounded stream (a rule of the live sensor or of
+   * replay): pipes that need the whole stream are errors.
+   */
+  streaming?: boolean;
 }
 
 /** The result of compiling a query: `ir` is present exactly when there is no error. */
@@ -51,6 +56,7 @@ function analyzeOptions(source: string, o: CompileOptions): AnalyzeOptions {
     schemaMode: o.schemaMode ?? "ecs",
     globals: o.globals ?? {},
     origin: o.origin ?? { file: "<query>" },
+    streaming: o.streaming ?? false,
     source,
   };
 }

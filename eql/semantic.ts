@@ -66,6 +66,14 @@ export const UNIT_NS: Readonly<Record<TimeUnit, number>> = {
   d: 86400e9,
 };
 
+/** Pipes that can only answer at the end of the input (query mode), never on a live stream. */
+export const WHOLE_STREAM_PIPES: ReadonlySet<string> = new Set([
+  "tail",
+  "count",
+  "unique_count",
+  "sort",
+]);
+
 /** Largest `runs` a step may ask for. */
 export const MAX_RUNS = 100;
 
@@ -76,6 +84,8 @@ export interface AnalyzeOptions {
   schemaMode: SchemaMode;
   globals: Record<string, GlobalValue>;
   origin: SourceOrigin;
+  /** Rules on an unbounded stream: reject pipes that need the whole stream. */
+  streaming: boolean;
   source: string;
 }
 
@@ -273,6 +283,14 @@ class Analyzer {
   }
 
   private pipe(p: Pipe): IrPipe | undefined {
+    if (this.o.streaming && WHOLE_STREAM_PIPES.has(p.name)) {
+      this.error(
+        p.at,
+        `pipe "${p.name}" needs the whole event stream, so a rule cannot use it ` +
+          `(rules may use head, unique and filter; "${p.name}" works with kestrel query)`,
+      );
+      return undefined;
+    }
     if (
       p.name !== "head" && p.name !== "tail" && !this.onlyIn("legacy", p.at, `pipe "${p.name}"`)
     ) {

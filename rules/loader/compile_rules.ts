@@ -65,6 +65,8 @@ export function compileRule(
       schemaMode: ctx.schemaMode,
       globals: ctx.globals,
       origin,
+      // Rules run on an unbounded stream (live or replay).
+      streaming: true,
     }));
   diagnostics.push(...r.diagnostics);
   let ok = !r.diagnostics.some((d) => d.severity === "error");

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import type { Event } from "../../engine/event.ts";
 import {
   isMatch,
-  livePipeProblem,
   PipeChain,
   type PipeChainOptions,
   type PipeMatch,
@@ -283,20 +282,4 @@ Deno.test("pipes: push after finish is an error; finish twice returns nothing", 
   assert.deepEqual(c.finish(), [{ count: 0 }]);
   assert.deepEqual(c.finish(), []);
   assert.throws(() => c.push({ events: [ev(1)] }), /after finish/);
-});
-
-Deno.test("pipes: livePipeProblem", () => {
-  assert.equal(livePipeProblem([]), undefined);
-  assert.equal(
-    livePipeProblem([head(5), keyed("unique", "a"), filter(cmp("n", ">", 1))]),
-    undefined,
-  );
-  for (const p of [tail(1), keyed("count"), keyed("unique_count", "a"), keyed("sort", "a")]) {
-    const msg = livePipeProblem([head(1), p]);
-    assert.equal(
-      msg,
-      `the pipe "${p.name}" needs the whole event stream, so a live rule cannot use it ` +
-        `(live rules allow head, unique and filter; use "${p.name}" with kestrel query or replay)`,
-    );
-  }
 });
