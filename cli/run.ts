@@ -1,7 +1,7 @@
 /**
  * `kestrel run`: the live sensor. Live collection (eBPF) is not part of this
  * build yet, so the command checks its arguments, says so plainly and points
- * to the commands that work today.
+ * to the commands that work today (validate, list, query, replay).
  *
  * @module
  */
@@ -30,9 +30,11 @@ export function runCommand(argv: string[]): Promise<number> {
   }
   console.error(
     "kestrel: live collection (eBPF) is not available in this build yet, so the sensor cannot run.\n" +
-      "Today you can check and inspect rules:\n" +
-      "  kestrel validate --rules DIR   report every rule error as file:line:col\n" +
-      "  kestrel list --rules DIR       list rules with severity, kind and ATT&CK ids",
+      "Today you can check rules and run them over recorded event logs:\n" +
+      "  kestrel validate --rules DIR                 report every rule error as file:line:col\n" +
+      "  kestrel list --rules DIR                     list rules with severity, kind and ATT&CK ids\n" +
+      "  kestrel query --eql QUERY --events FILE      run one EQL query over an NDJSON log\n" +
+      "  kestrel replay --rules DIR --events FILE     alerts for a recorded NDJSON log",
   );
   return Promise.resolve(EXIT.ok);
 }

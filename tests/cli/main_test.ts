@@ -67,13 +67,15 @@ Deno.test("a command that is not in this build yet says so and exits 2", async (
   assert.match(r.stderr, /^kestrel record: not available in this build yet/);
 });
 
-Deno.test("run without live collection says so plainly and points to validate and list", async () => {
+Deno.test("run without live collection says so plainly and points to the commands that work", async () => {
   for (const args of [["run"], [], ["--config", "config.toml"]]) {
     const r = await kestrel(...args);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /live collection \(eBPF\) is not available in this build yet/);
     assert.match(r.stderr, /kestrel validate --rules DIR/);
     assert.match(r.stderr, /kestrel list --rules DIR/);
+    assert.match(r.stderr, /kestrel query --eql QUERY --events FILE/);
+    assert.match(r.stderr, /kestrel replay --rules DIR --events FILE/);
   }
 });
 
