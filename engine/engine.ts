@@ -170,7 +170,6 @@ export class Engine {
         entries.push({ rule: i, categories: [ir.query.category], prefilter });
       } else {
         this.#seqRuleOf.push(i);
-        const steps = ir.until ? [...ir.steps, ir.until] : ir.steps;
         specs.push(sequenceSpec(r, ctx, (id) => schema.byId(id).name, this.#gate, specs.length));
       }
     }
