@@ -37,9 +37,10 @@ export class AlertWriter {
 
   /**
    * Adds the alert for `match` of `rule`. Without enforcement, block and kill
-   * rules report what they would have done.
+   * rules report what they would have done. `degraded`: the match spans
+   * lost events (live collection).
    */
-  write(rule: AlertRule, match: Match): void {
+  write(rule: AlertRule, match: Match, degraded = false): void {
     const action = rule.action === "block"
       ? "would_block"
       : rule.action === "kill"
@@ -50,6 +51,7 @@ export class AlertWriter {
       kind: match.kind,
       events: match.events,
       entity: match.entity,
+      degraded,
       action,
     }));
     this.#lines.push(line);

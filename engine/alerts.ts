@@ -127,11 +127,11 @@ export function alertId(
   version: string | undefined,
   events: readonly Event[],
 ): string {
-  const h = createHash("sha256");
   // Newline framing is unambiguous: JSON text never contains a raw newline.
-  h.update(`kestrel-alert/1\n${JSON.stringify(ruleId)}\n${JSON.stringify(version ?? null)}\n`);
-  for (const e of events) h.update(`${e.timestamp}\n${canonicalJson(e.toJSON())}\n`);
-  return h.digest("hex").slice(0, 32);
+  let text = `kestrel-alert/1\n${JSON.stringify(ruleId)}\n${JSON.stringify(version ?? null)}\n`;
+  for (const e of events) text += `${e.timestamp}\n${canonicalJson(e.toJSON())}\n`;
+  // One update with the whole text: the same digest as one per part, with fewer calls.
+  return createHash("sha256").update(text).digest("hex").slice(0, 32);
 }
 
 /** One NDJSON line (no newline) for `alert`, keys in the order built; bigints print as integers. */
@@ -166,18 +166,44 @@ export function canonicalJson(value: unknown): string {
       const withToJson = value as { toJSON?: () => unknown };
       if (typeof withToJson.toJSON === "function") return canonicalJson(withToJson.toJSON());
       if (Array.isArray(value)) {
-        return `[${value.map((v) => isSkipped(v) ? "null" : canonicalJson(v)).join(",")}]`;
+        // Appending to one string is about twice as fast as map/join here.
+        let s = "[";
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) s += ",";
+          // A hole (never in parsed JSON) stays empty, as `map` and `join` left it.
+          if (!(i in value)) continue;
+          const v = value[i];
+          s += isSkipped(v) ? "null" : canonicalJson(v);
+        }
+        return s + "]";
       }
       const obj = value as Record<string, unknown>;
-      const parts: string[] = [];
-      for (const k of Object.keys(obj).sort()) {
-        if (!isSkipped(obj[k])) parts.push(`${JSON.stringify(k)}:${canonicalJson(obj[k])}`);
+      const keys = Object.keys(obj).sort();
+      let s = "{", first = true;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i], v = obj[k];
+        if (isSkipped(v)) continue;
+        s += (first ? "" : ",") + quotedKey(k) + ":" + canonicalJson(v);
+        first = false;
       }
-      return `{${parts.join(",")}}`;
+      return s + "}";
     }
     default:
       return "null";
   }
+}
+
+/** Keys as JSON strings, cached: events repeat the same few keys. Bounded by clearing. */
+const quotedKeys = new Map<string, string>();
+
+function quotedKey(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    if (quotedKeys.size >= 4096) quotedKeys.clear();
+    q = JSON.stringify(k);
+    quotedKeys.set(k, q);
+  }
+  return q;
 }
 
 function isSkipped(v: unknown): boolean {

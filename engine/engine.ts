@@ -1,17 +1,19 @@
 /**
  * The detection engine: events in, rule matches out.
  *
- * Wires the pieces: the lineage tracker sees every event first; the rule
- * index picks candidate single-event rules (by category and literal
- * prefilter), whose compiled predicates run in rule order; every event is
- * offered to the sequence engine, whose watermark follows event time. Time
- * is only ever the events' own timestamps (or an explicit heartbeat), never
+ * Wires the pieces: one pass of the rule index per event (by category and
+ * literal prefilter) finds the candidate single-event rules, the sequence
+ * steps that can match and the lineage subqueries worth evaluating; the
+ * lineage tracker then sees the event before any rule; the candidate
+ * rules' compiled predicates run in rule order; the sequence rules with an
+ * open step get the event, and the watermark follows event time. Time is
+ * only ever the events' own timestamps (or an explicit heartbeat), never
  * the wall clock, so the same input always gives the same matches in the
  * same order (ARCHITECTURE §2).
  *
  * @module
  */
-import type { IrExpr, RuleIR } from "../eql/ir.ts";
+import type { IrEventQuery, IrExpr, RuleIR } from "../eql/ir.ts";
 import { isMatch, PipeChain } from "./pipes.ts";
 import type { Dialect } from "../eql/compile.ts";
 import type { Value } from "../eql/value.ts";
@@ -21,6 +23,7 @@ import { RuleIndex } from "./index.ts";
 import { StepGate } from "./step_gate.ts";
 import { findPrefilter, type Prefilter, prefilterCost } from "./prefilter.ts";
 import { LineageTracker } from "./lineage.ts";
+import type { Lineage } from "./lineage_api.ts";
 import {
   type CompiledStep,
   makeKey,
@@ -115,8 +118,15 @@ export class Engine {
   /** Per-rule pipes (`head`, `unique`, `filter`), applied as matches stream. */
   readonly #pipes: (PipeChain | undefined)[] = [];
   readonly #lineage: LineageTracker | undefined;
+  /** Lineage subqueries by handle, as registered, for the index to gate them. */
+  readonly #subqueries: { query: IrEventQuery | undefined; dialect: Dialect }[] = [];
+  /** Per handle: 1 when the index lets the subquery see the current event. */
+  readonly #subqueryOpen: Uint8Array;
   readonly #candidates: number[] = [];
-  readonly #categories: string[] = [];
+  /** Index ids from this one on are sequence steps (id − offset). */
+  readonly #stepOffset: number;
+  /** Index ids from this one on are lineage subqueries (id − offset is the handle). */
+  readonly #subqueryOffset: number;
   #watermark = -1n;
   readonly stats: EngineStats = { events: 0, evaluations: 0, matches: 0, suppressed: 0 };
 
@@ -167,12 +177,45 @@ export class Engine {
           predicate: orderConjuncts(ir.query.predicate, fieldName, prefilter),
         }, ctx);
         this.#eventRules[i] = { rule: i, predicate };
-        entries.push({ rule: i, categories: [ir.query.category], prefilter });
+        const branches = ir.query.category === "any"
+          ? this.#categoryBranches(ir.query.predicate)
+          : undefined;
+        if (branches === undefined) {
+          entries.push({ rule: i, categories: [ir.query.category], prefilter });
+        } else {
+          // `any where (event.category == "file" and …) or (… "process" …)`:
+          // one entry per branch, under the branch's categories.
+          const wildcards = r.dialect === "legacy" ? "*" : "*?";
+          for (const b of branches) {
+            const p = findPrefilter(b.predicate, wildcards, fieldName);
+            entries.push({ rule: i, categories: b.categories, prefilter: p });
+          }
+        }
       } else {
         this.#seqRuleOf.push(i);
         specs.push(sequenceSpec(r, ctx, (id) => schema.byId(id).name, this.#gate, specs.length));
       }
     }
+    // One index over event rules, sequence steps and lineage subqueries:
+    // one pass per event finds all three. Ids are laid out in that order,
+    // so the sorted candidates list event rules (in rule order) first.
+    this.#stepOffset = rules.length;
+    for (const e of this.#gate.entries) {
+      entries.push({ ...e, rule: this.#stepOffset + e.rule });
+    }
+    this.#subqueryOffset = this.#stepOffset + this.#gate.entries.length;
+    this.#subqueries.forEach(({ query, dialect }, h) => {
+      const rule = this.#subqueryOffset + h;
+      // A subquery registered without its query is offered every event.
+      if (query === undefined) entries.push({ rule, categories: ["any"] });
+      else {
+        const fieldName = (id: number) => schema.byId(id).name;
+        const wildcards = dialect === "legacy" ? "*" : "*?";
+        const prefilter = findPrefilter(query.predicate, wildcards, fieldName);
+        entries.push({ rule, categories: [query.category], prefilter });
+      }
+    });
+    this.#subqueryOpen = new Uint8Array(this.#subqueries.length);
     this.#index = new RuleIndex(entries);
     this.#gate.seal();
     if (specs.length) {
@@ -185,11 +228,65 @@ export class Engine {
   }
 
   #context(dialect: Dialect): RuntimeContext {
-    return {
-      dialect,
-      categoryMatcher: (category) => this.#categoryMatcher(category),
-      lineage: this.#lineage,
+    const tracker = this.#lineage;
+    // Subqueries are registered with the tracker and remembered here, so
+    // the index can tell the tracker which ones an event can match.
+    const lineage: Lineage | undefined = tracker && {
+      register: (matches, query) => {
+        const h = tracker.register(matches);
+        this.#subqueries[h] = { query, dialect };
+        return h;
+      },
+      test: (handle, relation, ev) => tracker.test(handle, relation, ev),
     };
+    return { dialect, categoryMatcher: (category) => this.#categoryMatcher(category), lineage };
+  }
+
+  /**
+   * The branches of an `or` each of which requires the category field to
+   * equal one of some literals (case-sensitively), with those categories;
+   * undefined unless every branch does.
+   */
+  #categoryBranches(
+    predicate: IrExpr,
+  ): { categories: string[]; predicate: IrExpr }[] | undefined {
+    if (predicate.op !== "or") return undefined;
+    const out = [];
+    for (const branch of predicate.args) {
+      const conjuncts = branch.op === "and" ? branch.args : [branch];
+      let categories: string[] | undefined;
+      for (const c of conjuncts) {
+        categories ??= this.#categoryLiterals(c);
+      }
+      if (categories === undefined) return undefined;
+      out.push({ categories, predicate: branch });
+    }
+    return out;
+  }
+
+  /** The literals of `category == "x"` or `category in ("x", "y")`, case-sensitive forms only. */
+  #categoryLiterals(c: IrExpr): string[] | undefined {
+    const isCategory = (e: IrExpr) =>
+      e.op === "field" && e.id === this.#categoryId && e.index === undefined;
+    const texts = (es: readonly IrExpr[]) => {
+      const out: string[] = [];
+      for (const e of es) {
+        if (e.op !== "const" || typeof e.value !== "string") return undefined;
+        out.push(e.value);
+      }
+      return out.length ? out : undefined;
+    };
+    if (c.op === "compare") {
+      if (c.cmp !== "==" || c.caseInsensitive || c.wildcard || !isCategory(c.left)) {
+        return undefined;
+      }
+      return texts([c.right]);
+    }
+    if (c.op === "in") {
+      if (c.negated || c.caseInsensitive || c.wildcard || !isCategory(c.subject)) return undefined;
+      return texts(c.values);
+    }
+    return undefined;
   }
 
   #categoryMatcher(category: string): (ev: Event) => boolean {
@@ -203,20 +300,41 @@ export class Engine {
 
   /** Runs one event through every rule. Events must come in timestamp order (the readers ensure it). */
   process(ev: Event): void {
-    this.stats.events++;
-    this.#lineage?.observe(ev);
-    const categories = this.#categoriesOf(ev);
+    const stats = this.stats;
+    stats.events++;
+    // The index only reads fields, so it may run before the lineage tracker
+    // learns from the event; rules are evaluated after both.
     const candidates = this.#candidates;
-    this.#index.candidates(ev, categories, candidates);
-    for (let i = 0; i < candidates.length; i++) {
-      const er = this.#eventRules[candidates[i]]!;
-      this.stats.evaluations++;
+    this.#index.candidatesFor(ev, ev.get(this.#categoryId), candidates);
+    let end = candidates.length;
+    const lineage = this.#lineage;
+    if (lineage !== undefined) {
+      const open = this.#subqueryOpen, offset = this.#subqueryOffset;
+      if (open.length === this.#subqueries.length) {
+        // Subquery ids come last: take them off the end.
+        for (let h = 0; h < open.length; h++) open[h] = 0; // a builtin call costs more for a few
+        while (end > 0 && candidates[end - 1] >= offset) open[candidates[--end] - offset] = 1;
+        lineage.observe(ev, open);
+      } else {
+        // Registered after the index was built (not by this engine): evaluate them all.
+        while (end > 0 && candidates[end - 1] >= offset) end--;
+        lineage.observe(ev);
+      }
+    }
+    const eventRules = this.#eventRules, stepOffset = this.#stepOffset;
+    let i = 0;
+    for (; i < end; i++) {
+      const id = candidates[i];
+      if (id >= stepOffset) break;
+      const er = eventRules[id]!;
+      stats.evaluations++;
       if (er.predicate(ev)) this.#emit({ rule: er.rule, kind: "event", events: [ev] });
     }
-    if (this.#sequences) {
-      // Only sequences with a step (or until) of the event's category can react to it.
-      this.#gate.prepare(ev, categories);
-      this.#sequences.process(ev, this.#gate.specs);
+    const sequences = this.#sequences;
+    if (sequences !== undefined) {
+      // Only sequences with a step (or until) the index let through can react to the event.
+      this.#gate.open(candidates, i, end, stepOffset);
+      sequences.process(ev, this.#gate.specs);
       this.advanceWatermark(ev.timestamp);
     }
   }
@@ -231,15 +349,6 @@ export class Engine {
   /** Sequence engine counters, when the ruleset has sequences. */
   sequenceStats(): ReturnType<SequenceEngine["stats"]> | undefined {
     return this.#sequences?.stats();
-  }
-
-  #categoriesOf(ev: Event): readonly string[] {
-    const out = this.#categories;
-    out.length = 0;
-    const v = ev.get(this.#categoryId);
-    if (typeof v === "string") out.push(v);
-    else if (Array.isArray(v)) { for (const x of v) if (typeof x === "string") out.push(x); }
-    return out;
   }
 
   #onSequence(m: SequenceMatch): void {

@@ -30,6 +30,14 @@ export interface Event {
    * case-insensitive lookups use it so an event pays for folding once.
    */
   getLower?(id: number): Value | undefined;
+  /**
+   * A copy that stays valid beyond the current call. Events decoded from the
+   * ring buffer read memory the kernel reuses once the ring advances, and a
+   * process table that later records change; keepers (partial matches,
+   * alerts) call `ev.retain?.()` and keep what it returns. Events that own
+   * their data (parsed JSON) need not implement it.
+   */
+  retain?(): Event;
 }
 
 /**
@@ -41,7 +49,7 @@ export class FieldPaths {
   readonly #schema: Schema;
   readonly #paths: (readonly string[] | undefined)[] = [];
   readonly #names: (string | undefined)[] = [];
-  readonly #readers: (((doc: Record<string, unknown>) => Value | undefined) | undefined)[] = [];
+  readonly #readers: (((doc: Record<string, unknown>) => Value | undefined) | undefined)[];
   /**
    * A one-event read cache shared by all events of this table: slot `id`
    * holds the value last read for field `id` and the stamp of the event it
@@ -63,6 +71,8 @@ export class FieldPaths {
     this.cacheValue = new Array(schema.size + 64).fill(undefined);
     this.lowerStamp = new Float64Array(schema.size + 64);
     this.lowerValue = new Array(schema.size + 64).fill(undefined);
+    // Dense too: every first read of a field in an event goes through it.
+    this.#readers = new Array(schema.size + 64).fill(undefined);
   }
 
   /** Makes room in the cache for field `id` (fields admitted after construction). */
@@ -99,7 +109,11 @@ export class FieldPaths {
    * layout falls back to {@link readPath}.
    */
   reader(id: number): (doc: Record<string, unknown>) => Value | undefined {
-    return this.#readers[id] ?? (this.#readers[id] = compileReader(this.path(id)));
+    const readers = this.#readers;
+    const r = readers[id];
+    if (r !== undefined) return r;
+    while (readers.length <= id) readers.push(undefined);
+    return readers[id] = compileReader(this.path(id));
   }
 
   #fill(id: number): { name: string; path: readonly string[] } {
@@ -181,8 +195,16 @@ function compileReader(
   return new Function("flat", `return function read(d) { ${lines.join(" ")} };`)(flat);
 }
 
+/** `v` with its strings lower-cased; `v` itself when that changes nothing (no copy per event). */
 function lowerAll(v: Value[]): Value[] {
-  return v.map((x) => typeof x === "string" ? x.toLowerCase() : Array.isArray(x) ? lowerAll(x) : x);
+  let out: Value[] | undefined;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    const y = typeof x === "string" ? x.toLowerCase() : Array.isArray(x) ? lowerAll(x) : x;
+    if (out === undefined && y !== x) out = v.slice(0, i);
+    if (out !== undefined) out.push(y);
+  }
+  return out ?? v;
 }
 
 /** JSON values map to EQL values; objects are not values and read as absent. */
@@ -263,13 +285,14 @@ export function toNanos(v: unknown): bigint | TimestampProblem {
   if (v === undefined || v === null) return "missing";
   if (typeof v === "number") return Number.isFinite(v) && v >= 0 ? fromEpoch(v) : "invalid";
   if (typeof v !== "string") return "invalid";
+  // The common form first: it never looks like a number, so the order of the tests is free.
+  const fast = fastIsoUtc(v);
+  if (fast !== undefined) return fast;
   if (/^\d+(\.\d+)?$/.test(v)) {
     // Integer strings keep full precision for nanosecond values beyond 2^53.
     if (/^\d+$/.test(v) && v.length >= 17) return BigInt(v);
     return fromEpoch(Number(v));
   }
-  const fast = fastIsoUtc(v);
-  if (fast !== undefined) return fast;
   const m = ISO.exec(v);
   if (!m) return "invalid";
   const [, y, mo, d, h, mi, s, frac, zone] = m;
@@ -292,39 +315,67 @@ export function toNanos(v: unknown): bigint | TimestampProblem {
  * The common case `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, read digit by digit
  * (replay parses one timestamp per event; the general regex path is slower).
  * Returns undefined for anything else, which then takes the general path.
+ * Consecutive events mostly share their second: its nanoseconds are kept
+ * from the previous call ({@link lastSecond}), which spares a `Date.UTC`
+ * call and a bigint multiplication per event.
  */
 function fastIsoUtc(v: string): bigint | undefined {
   const len = v.length;
   if (len < 20 || v.charCodeAt(len - 1) !== 90 /* Z */ || v.charCodeAt(10) !== 84 /* T */) {
     return undefined;
   }
-  const num = (from: number, to: number): number => {
-    let n = 0;
-    for (let i = from; i < to; i++) {
-      const d = v.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) return NaN;
-      n = n * 10 + d;
-    }
-    return n;
-  };
-  if (v[4] !== "-" || v[7] !== "-" || v[13] !== ":" || v[16] !== ":") return undefined;
-  const y = num(0, 4),
-    mo = num(5, 7),
-    d = num(8, 10),
-    h = num(11, 13),
-    mi = num(14, 16),
-    s = num(17, 19);
+  if (
+    v.charCodeAt(4) !== 45 /* - */ || v.charCodeAt(7) !== 45 || v.charCodeAt(13) !== 58 /* : */ ||
+    v.charCodeAt(16) !== 58
+  ) {
+    return undefined;
+  }
+  const y = pair(v, 0) * 100 + pair(v, 2),
+    mo = pair(v, 5),
+    d = pair(v, 8),
+    h = pair(v, 11),
+    mi = pair(v, 14),
+    s = pair(v, 17);
   if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && s <= 60)) {
     return undefined;
   }
   let nanos = 0;
   if (len > 20) {
-    const digits = len - 21;
-    if (v[19] !== "." || digits < 1 || digits > 9) return undefined;
-    nanos = num(20, len - 1) * 10 ** (9 - digits);
+    const n = len - 21;
+    if (v.charCodeAt(19) !== 46 /* . */ || n < 1 || n > 9) return undefined;
+    nanos = digits(v, 20, len - 1) * POW10[9 - n];
     if (Number.isNaN(nanos)) return undefined;
   }
-  return BigInt(Date.UTC(y, mo - 1, d, h, mi, s)) * 1_000_000n + BigInt(nanos);
+  // Every field is a whole number below 10^4, so the key is exact and unique.
+  const key = ((((y * 100 + mo) * 100 + d) * 100 + h) * 100 + mi) * 100 + s;
+  const last = lastSecond;
+  if (last.key !== key) {
+    last.key = key;
+    last.ns = BigInt(Date.UTC(y, mo - 1, d, h, mi, s)) * 1_000_000n;
+  }
+  return nanos === 0 ? last.ns : last.ns + BigInt(nanos);
+}
+
+/** The second {@link fastIsoUtc} read last, and its time in nanoseconds. */
+const lastSecond = { key: -1, ns: 0n };
+
+const POW10 = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+
+/** The two-digit decimal number at `v[i]`; NaN if either character is not a digit. */
+function pair(v: string, i: number): number {
+  const a = v.charCodeAt(i) - 48, b = v.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN;
+}
+
+/** The decimal number in `v[from, to)`; NaN if a character is not a digit. */
+function digits(v: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = v.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 function fromEpoch(n: number): bigint {

@@ -121,8 +121,12 @@ export class LineageTracker implements Lineage, ProcessRelations {
    * matches, and whether the process ended. An ended process leaves the
    * table when the next event arrives, so rules can still relate the end
    * event itself to its ancestors.
+   *
+   * `open`, when given, says which subqueries can match `ev` at all (an
+   * index over their categories and literals found so): subquery `h` is
+   * only evaluated if `open[h]` is 1. Without it every subquery is.
    */
-  observe(ev: Event): void {
+  observe(ev: Event, open?: Uint8Array): void {
     if (this.#ended.length) this.#removeEnded();
     const id = entityOf(ev, this.#entityId);
     if (id === undefined) return;
@@ -131,6 +135,7 @@ export class LineageTracker implements Lineage, ProcessRelations {
     if (parent !== undefined && parent !== id && parent !== proc.parent) this.#link(proc, parent);
     const subqueries = this.#subqueries;
     for (let h = 0; h < subqueries.length; h++) {
+      if (open !== undefined && open[h] !== 1) continue;
       if (!proc.matched.includes(h) && subqueries[h](ev)) {
         proc.matched = withHandle(proc.matched, h);
       }

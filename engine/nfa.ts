@@ -169,8 +169,12 @@ class SequenceMatcher implements Matcher {
   readonly #positions: number[];
   /** Per normal step: index of the first normal step with the same object (runs). */
   readonly #alias: number[];
-  /** Per-event memo of normal-step results: 0 unknown, 1 match, 2 no match. */
+  /** Per-event memo of normal-step results: 1 match, 2 no match; valid when its stamp is current. */
   readonly #memo: Uint8Array;
+  readonly #memoStamp: Uint32Array;
+  #stamp = 0;
+  /** Some normal step has missing steps before it or a trailing one after it. */
+  readonly #hasGaps: boolean;
   readonly #keys: (string | null)[];
   readonly #leading: CompiledStep[];
   /** gaps[g]: missing steps before normal step g (1 ≤ g < n); gaps[n]: trailing. */
@@ -210,6 +214,8 @@ class SequenceMatcher implements Matcher {
     }
     this.#alias = this.#normal.map((s) => this.#normal.indexOf(s));
     this.#memo = new Uint8Array(n);
+    this.#memoStamp = new Uint32Array(n);
+    this.#hasGaps = this.#gaps.some((g) => g.length > 0);
     this.#keys = new Array(n).fill(null);
     this.#terminal = n - 1;
     // Slots hold stages 1..n-1, plus stage n when a trailing step must be waited out.
@@ -223,20 +229,26 @@ class SequenceMatcher implements Matcher {
     const now = ev.timestamp;
     const n = this.#normal.length;
     const entities = this.table.entities;
-    this.#memo.fill(0);
+    // Conditions are pure, so one that could only touch an empty slot is not evaluated.
+    const occupied = this.table.occupied;
+    // A new stamp invalidates the memo without clearing it.
+    if (++this.#stamp === 0xffffffff) {
+      this.#memoStamp.fill(0);
+      this.#stamp = 1;
+    }
 
     // 1. Forbidding conditions first: until, then middle and trailing missing steps.
     const until = this.spec.until;
-    if (until !== undefined && until.matches(ev)) {
+    if (until !== undefined && entities.size > 0 && until.matches(ev)) {
       const k = until.key(ev);
       const entity = k === null ? undefined : entities.get(k);
       if (entity !== undefined) {
         for (const p of entity.slots) if (p !== undefined) this.#retire(p, now, "cancelled");
       }
     }
-    for (let g = 1; g <= n; g++) {
+    for (let g = 1; g <= n && this.#hasGaps; g++) {
       const gap = this.#gaps[g];
-      for (let j = 0; j < gap.length; j++) {
+      for (let j = 0; j < gap.length && occupied[g - 1] > 0; j++) {
         if (!gap[j].matches(ev)) continue;
         const k = gap[j].key(ev);
         const p = k === null ? undefined : entities.get(k)?.slots[g - 1];
@@ -246,6 +258,7 @@ class SequenceMatcher implements Matcher {
 
     // 2. Advance, from the last stage to the first.
     for (let s = n - 1; s >= 1; s--) {
+      if (occupied[s - 1] === 0) continue;
       const k = this.#match(s, ev);
       if (k === null) continue;
       const entity = entities.get(k);
@@ -313,16 +326,15 @@ class SequenceMatcher implements Matcher {
   /** The key of `ev` if it matches normal step `s`, else null (memoised per event across runs). */
   #match(s: number, ev: Event): string | null {
     const a = this.#alias[s];
-    let m = this.#memo[a];
-    if (m === 0) {
-      const step = this.#normal[a];
-      if (step.matches(ev)) {
-        m = 1;
-        this.#keys[a] = step.key(ev);
-      } else m = 2;
-      this.#memo[a] = m;
+    if (this.#memoStamp[a] === this.#stamp) return this.#memo[a] === 1 ? this.#keys[a] : null;
+    this.#memoStamp[a] = this.#stamp;
+    const step = this.#normal[a];
+    if (!step.matches(ev)) {
+      this.#memo[a] = 2;
+      return null;
     }
-    return m === 1 ? this.#keys[a] : null;
+    this.#memo[a] = 1;
+    return this.#keys[a] = step.key(ev);
   }
 
   /**
@@ -408,7 +420,7 @@ class SampleMatcher implements Matcher {
   process(ev: Event): void {
     const { steps, until } = this.spec;
     const entities = this.table.entities;
-    if (until !== undefined && until.matches(ev)) {
+    if (until !== undefined && entities.size > 0 && until.matches(ev)) {
       const k = until.key(ev);
       const p = k === null ? undefined : entities.get(k)?.slots[0];
       if (p !== undefined) this.#store.retire(p, "cancelled");

@@ -29,22 +29,23 @@ export interface Prefilter {
  * conjunct of that shape (such rules are always evaluated).
  *
  * A conjunct qualifies when it is, at the top level of the predicate or of
- * its top-level `and`: `field == "literal"`, a non-negated `field in ("a",
- * "b")`, or a wildcard match (`:`, `like`, `like~`, legacy `==`/`in` with
+ * an `and` in it: `field == "literal"`, a non-negated `field in ("a",
+ * "b")`, a wildcard match (`:`, `like`, `like~`, legacy `==`/`in` with
  * `*`) whose every pattern is a literal or starts with one (`"/tmp/*"` gives
- * the prefix `/tmp/`). Among several, the cheapest and most selective wins.
+ * the prefix `/tmp/`), or `startsWith(field, "literal")`. An `or`
+ * qualifies when each of its branches does on the same field:
+ * `(process.name == "nft" and …) or process.name in ("ufw", "iptables")`
+ * needs process.name to be one of the three. Among several, the cheapest
+ * and most selective wins.
  */
 export function findPrefilter(
   predicate: IrExpr,
   wildcardChars: string,
   fieldName: (id: number) => string,
 ): Prefilter | undefined {
-  const conjuncts = predicate.op === "and" ? predicate.args : [predicate];
   let best: Prefilter | undefined;
   let bestCost = Infinity;
-  for (const c of conjuncts) {
-    const p = conjunctPrefilter(c, wildcardChars);
-    if (!p) continue;
+  for (const p of impliedPrefilters(predicate, wildcardChars)) {
     const cost = prefilterCost(p, fieldName);
     if (cost < bestCost) {
       best = p;
@@ -52,6 +53,67 @@ export function findPrefilter(
     }
   }
   return best;
+}
+
+/**
+ * The prefilters `c` implies, in conjunct order: each qualifying conjunct
+ * of an `and`, and for an `or` one per field that every branch has a
+ * prefilter on (the union of the branches' literals).
+ */
+function impliedPrefilters(c: IrExpr, wildcardChars: string): Prefilter[] {
+  if (c.op === "and") return c.args.flatMap((a) => impliedPrefilters(a, wildcardChars));
+  if (c.op !== "or") {
+    const p = conjunctPrefilter(c, wildcardChars);
+    return p ? [p] : [];
+  }
+  const branches = c.args.map((a) => impliedPrefilters(a, wildcardChars));
+  if (branches.length === 0 || branches.some((b) => b.length === 0)) return [];
+  const out: Prefilter[] = [];
+  for (const first of branches[0]) {
+    const fieldId = first.fieldId;
+    if (out.some((p) => p.fieldId === fieldId)) continue;
+    // Each branch's narrowest prefilter on the field; a branch without one sinks the field.
+    const picks: Prefilter[] = [];
+    for (const b of branches) {
+      let pick: Prefilter | undefined;
+      for (const p of b) {
+        if (p.fieldId === fieldId && (pick === undefined || size(p) < size(pick))) pick = p;
+      }
+      if (pick === undefined) break;
+      picks.push(pick);
+    }
+    if (picks.length !== branches.length) continue;
+    const merged = union(picks);
+    if (merged) out.push(merged);
+  }
+  return out;
+}
+
+function size(p: Prefilter): number {
+  return p.values.length + 4 * p.prefixes.length;
+}
+
+/**
+ * One prefilter accepting whatever any of `ps` (all on one field) accepts.
+ * Mixed case sensitivity folds the case-sensitive ones: `x == "A"` implies
+ * `lower(x) == "a"`. A prefix folds the same way unless it holds a capital
+ * sigma, whose lower case depends on what follows it; then there is none.
+ */
+function union(ps: readonly Prefilter[]): Prefilter | undefined {
+  const ci = ps.some((p) => p.caseInsensitive);
+  const values = new Set<string>(), prefixes = new Set<string>();
+  for (const p of ps) {
+    const fold = ci && !p.caseInsensitive;
+    if (fold && p.prefixes.some((x) => x.includes("\u03a3"))) return undefined;
+    for (const v of p.values) values.add(fold ? v.toLowerCase() : v);
+    for (const x of p.prefixes) prefixes.add(fold ? x.toLowerCase() : x);
+  }
+  return {
+    fieldId: ps[0].fieldId,
+    caseInsensitive: ci,
+    values: [...values],
+    prefixes: [...prefixes],
+  };
 }
 
 /**
@@ -109,6 +171,20 @@ function conjunctPrefilter(c: IrExpr, wildcardChars: string): Prefilter | undefi
     case "match":
       if (c.kind !== "wildcard") return undefined;
       return make(c.subject, c.patterns, c.caseInsensitive, true);
+    case "call": {
+      // `startsWith(field, "lit")` is true only for a string (or a list of
+      // one) starting with the literal, both case-folded for `~`.
+      const [field, prefix] = c.args;
+      const text = c.fn === "startsWith" && c.args.length === 2 ? literal(prefix) : undefined;
+      if (!text || field.op !== "field" || field.index !== undefined) return undefined;
+      const folded = c.caseInsensitive ? text.toLowerCase() : text;
+      return {
+        fieldId: field.id,
+        caseInsensitive: c.caseInsensitive,
+        values: [],
+        prefixes: [folded],
+      };
+    }
     default:
       return undefined;
   }

@@ -58,7 +58,7 @@ export function makeKey(
   optional: readonly boolean[],
 ): string | null {
   // The common single-string key skips the general loop.
-  if (values.length === 1 && typeof values[0] === "string") return JSON.stringify(values[0]);
+  if (values.length === 1 && typeof values[0] === "string") return quote(values[0]);
   let out = "";
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -73,13 +73,30 @@ export function makeKey(
 }
 
 function encodeValue(v: Value): string {
-  if (typeof v === "number") return Number.isFinite(v) ? JSON.stringify(v) : String(v);
+  if (typeof v === "string") return quote(v);
+  // `String` prints every finite number as JSON does, and the others as NaN/Infinity.
+  if (typeof v === "number") return String(v);
   if (Array.isArray(v)) {
     let s = "[";
     for (let i = 0; i < v.length; i++) s += (i === 0 ? "" : ",") + encodeValue(v[i]);
     return s + "]";
   }
   return JSON.stringify(v);
+}
+
+/**
+ * `JSON.stringify` of a string, without the call for the usual string that
+ * needs no escape (no quote, backslash, control character or surrogate).
+ * Keys are made for every event a sequence step matches, so this is hot.
+ */
+function quote(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
+      return JSON.stringify(s);
+    }
+  }
+  return '"' + s + '"';
 }
 
 /** Why a partial match left the store. */
@@ -194,6 +211,11 @@ export class RuleTable {
   readonly timed: boolean;
   /** Live keys. */
   readonly entities: Map<string, Entity> = new Map();
+  /**
+   * Occupied slots per slot index over all keys: a matcher skips a stage
+   * whose previous slot is empty everywhere without computing its key.
+   */
+  readonly occupied: Int32Array;
   /** Counters. */
   readonly stats: RuleStats = emptyStats();
   /** Least recently used partial match of this rule. */
@@ -210,6 +232,7 @@ export class RuleTable {
     this.id = id;
     this.slots = slots;
     this.timed = timed;
+    this.occupied = new Int32Array(slots);
   }
 }
 
@@ -263,7 +286,7 @@ export class StateStore {
       table.entities.set(key, entity);
     }
     const p = new PartialMatch(entity, slot, events, count);
-    entity.slots[slot] = p;
+    setSlot(entity, slot, p);
     entity.count++;
     table.stats.active++;
     table.stats.created++;
@@ -275,9 +298,8 @@ export class StateStore {
 
   /** Moves `p` to an empty `slot` of its key and marks it recently used. */
   move(p: PartialMatch, slot: number): void {
-    const slots = p.entity.slots;
-    slots[p.slot] = undefined;
-    slots[slot] = p;
+    setSlot(p.entity, p.slot, undefined);
+    setSlot(p.entity, slot, p);
     p.slot = slot;
     this.touch(p);
   }
@@ -350,7 +372,7 @@ export class StateStore {
   #remove(p: PartialMatch): void {
     const entity = p.entity;
     const table = entity.table;
-    if (entity.slots[p.slot] === p) entity.slots[p.slot] = undefined;
+    if (entity.slots[p.slot] === p) setSlot(entity, p.slot, undefined);
     if (--entity.count === 0) table.entities.delete(entity.key);
     table.stats.active--;
     this.#active--;
@@ -422,6 +444,14 @@ export class StateStore {
   }
 }
 
+/** Puts `p` (or nothing) in `slot` of `entity`, keeping the table's occupancy counts. */
+function setSlot(entity: Entity, slot: number, p: PartialMatch | undefined): void {
+  const slots = entity.slots;
+  const was = slots[slot] !== undefined, is = p !== undefined;
+  slots[slot] = p;
+  if (was !== is) entity.table.occupied[slot] += is ? 1 : -1;
+}
+
 /**
  * The partial match of `entity` touched longest ago. Records are touched
  * exactly when an event is added, so that is the one whose latest event is
@@ -450,16 +480,34 @@ function latest(p: PartialMatch): bigint {
   return t ?? 0n;
 }
 
+/** One remembered sighting, linked in update order. */
+class Sighting {
+  readonly key: string;
+  time: bigint;
+  prev: Sighting | null = null;
+  next: Sighting | null = null;
+
+  constructor(key: string, time: bigint) {
+    this.key = key;
+    this.time = time;
+  }
+}
+
 /**
  * The last time a leading missing-event step was seen, per key, bounded:
- * the least recently updated key is dropped beyond `capacity`. Updates
- * re-insert the key, so `Map` order is update order and the first entry is
- * the oldest sighting (for event-time-ordered input).
+ * the least recently updated key is dropped beyond `capacity`. Keys are
+ * kept in update order (a list beside the map, so an update moves a record
+ * instead of deleting and re-adding a map entry): the first is the oldest
+ * sighting (for event-time-ordered input).
  */
 export class Sightings {
-  readonly #last = new Map<string, bigint>();
+  readonly #last = new Map<string, Sighting>();
   readonly #capacity: number;
   readonly #stats: RuleStats;
+  /** Least recently updated. */
+  #head: Sighting | null = null;
+  /** Most recently updated. */
+  #tail: Sighting | null = null;
 
   /** Remembers at most `capacity` keys, counting into `stats`. */
   constructor(capacity: number, stats: RuleStats) {
@@ -469,41 +517,70 @@ export class Sightings {
 
   /** Records a sighting for `key` at `ns`. */
   note(key: string, ns: bigint): void {
-    const prev = this.#last.get(key);
+    const last = this.#last;
+    const prev = last.get(key);
     if (prev !== undefined) {
-      this.#last.delete(key);
-      if (prev > ns) ns = prev; // keep the latest time on out-of-order input
-    } else if (this.#last.size >= this.#capacity) {
-      const oldest = this.#last.keys().next().value!;
-      this.#last.delete(oldest);
+      if (ns > prev.time) prev.time = ns; // keep the latest time on out-of-order input
+      if (prev !== this.#tail) {
+        this.#unlink(prev);
+        this.#append(prev);
+      }
+      this.#stats.sightings = last.size;
+      return;
+    }
+    if (last.size >= this.#capacity) {
+      const oldest = this.#head!;
+      this.#unlink(oldest);
+      last.delete(oldest.key);
       this.#stats.sightingsEvicted++;
     }
-    this.#last.set(key, ns);
-    this.#stats.sightings = this.#last.size;
+    const s = new Sighting(key, ns);
+    last.set(key, s);
+    this.#append(s);
+    this.#stats.sightings = last.size;
   }
 
   /** Last sighting for `key`, if remembered. */
   get(key: string): bigint | undefined {
-    return this.#last.get(key);
+    return this.#last.get(key)?.time;
   }
 
   /** Time of the oldest remembered sighting. */
   oldest(): bigint | undefined {
-    for (const v of this.#last.values()) return v;
-    return undefined;
+    return this.#head?.time;
   }
 
   /** Forgets sightings older than `cutoff` (they can block nothing any more). */
   forgetBefore(cutoff: bigint): void {
-    for (const [k, v] of this.#last) {
-      if (v >= cutoff) break;
-      this.#last.delete(k);
+    for (let s = this.#head; s !== null && s.time < cutoff; s = this.#head) {
+      this.#unlink(s);
+      this.#last.delete(s.key);
     }
     this.#stats.sightings = this.#last.size;
   }
 
   /** Entries, oldest first (for carry-over). */
-  entries(): IterableIterator<[string, bigint]> {
-    return this.#last.entries();
+  *entries(): IterableIterator<[string, bigint]> {
+    for (let s = this.#head; s !== null;) {
+      const next = s.next;
+      yield [s.key, s.time];
+      s = next;
+    }
+  }
+
+  #append(s: Sighting): void {
+    s.prev = this.#tail;
+    s.next = null;
+    if (this.#tail !== null) this.#tail.next = s;
+    else this.#head = s;
+    this.#tail = s;
+  }
+
+  #unlink(s: Sighting): void {
+    if (s.prev !== null) s.prev.next = s.next;
+    else this.#head = s.next;
+    if (s.next !== null) s.next.prev = s.prev;
+    else this.#tail = s.prev;
+    s.prev = s.next = null;
   }
 }

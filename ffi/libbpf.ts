@@ -131,6 +131,15 @@ export class BpfMap {
     if (err < 0) fail(err, "map", `setting max_entries of map "${this.name}" to ${n}`);
   }
 
+  /**
+   * Makes this map, before `load`, use the existing map `fd` instead of
+   * creating its own: several objects then share one map.
+   */
+  reuseFd(fd: number): void {
+    const err = lib().bpf_map__reuse_fd(this.#p(), fd);
+    if (err < 0) fail(err, "map", `sharing map "${this.name}" (fd ${fd})`);
+  }
+
   #check(key: Uint8Array, value: Uint8Array | null, valueBytes: number): void {
     if (key.length !== this.keySize) {
       throw new RangeError(

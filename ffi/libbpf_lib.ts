@@ -54,6 +54,7 @@ const SYMBOLS = {
   bpf_map__value_size: { parameters: ["pointer"], result: "u32" },
   bpf_map__max_entries: { parameters: ["pointer"], result: "u32" },
   bpf_map__set_max_entries: { parameters: ["pointer", "u32"], result: "i32" },
+  bpf_map__reuse_fd: { parameters: ["pointer", "i32"], result: "i32" },
   bpf_map__lookup_elem: {
     parameters: ["pointer", "buffer", "usize", "buffer", "usize", "u64"],
     result: "i32",

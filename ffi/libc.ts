@@ -1,6 +1,7 @@
 /**
  * The few libc functions Kestrel calls directly: memory mapping, epoll and
- * eventfd for the ring buffer, errno, and `prctl` (the self-test trigger).
+ * eventfd for the ring buffer, errno, `prctl` (the self-test trigger), and
+ * `clock_gettime` (to place kernel boot-time stamps on the epoch).
  * The library is opened on first use.
  *
  * @module
@@ -30,6 +31,8 @@ const SYMBOLS = {
   sysconf: { parameters: ["i32"], result: "i64" },
   gettid: { parameters: [], result: "i32" },
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+  clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
+  malloc_trim: { parameters: ["usize"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
@@ -95,4 +98,23 @@ export function unmap(m: Mapping): void {
 /** An ArrayBuffer over a mapping's memory (no copy; invalid after `unmap`). */
 export function mappedBuffer(m: Mapping): ArrayBuffer {
   return Deno.UnsafePointerView.getArrayBuffer(m.ptr, m.length);
+}
+
+/** `clock_gettime` clock ids: wall time, and time since boot including suspend (BPF's boot ns). */
+export const CLOCK_REALTIME = 0, CLOCK_BOOTTIME = 7;
+
+/** `clock_gettime(clock)` in nanoseconds; throws `clock_gettime: ERRNO` on failure. */
+export function clockNs(clock: number): bigint {
+  const ts = new BigInt64Array(2); // struct timespec: tv_sec, tv_nsec (64-bit each on 64-bit Linux)
+  if (libc().clock_gettime(clock, ts) !== 0) throw libcError("clock_gettime");
+  return ts[0] * 1_000_000_000n + ts[1];
+}
+
+/**
+ * Returns freed heap memory to the system (`malloc_trim(0)`): libbpf parses
+ * the kernel's BTF while loading objects and frees it, but glibc keeps the
+ * pages otherwise.
+ */
+export function trimHeap(): void {
+  libc().malloc_trim(0n);
 }

@@ -105,11 +105,34 @@ export async function* readNdjson(
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      const events = done ? parser.end() : parser.chunk(value);
-      for (let i = 0; i < events.length; i += batchSize) {
-        yield events.length <= batchSize ? events : events.slice(i, i + batchSize);
+      if (done) {
+        const events = parser.end();
+        for (let i = 0; i < events.length; i += batchSize) {
+          yield events.length <= batchSize ? events : events.slice(i, i + batchSize);
+        }
+        break;
       }
-      if (done) break;
+      // A chunk is parsed a batch at a time, each batch yielded before the
+      // next is parsed: only one batch of parsed objects is alive at once
+      // rather than a whole chunk's, which keeps young-generation garbage
+      // collections cheap. The batches are the same as parsing the whole
+      // chunk first and cutting its events into batchSize pieces.
+      parser.feed(value);
+      let batch: JsonEvent[] = [];
+      let more = true;
+      while (more) {
+        more = parser.take(batch, batchSize);
+        while (batch.length >= batchSize) {
+          if (batch.length === batchSize) {
+            yield batch;
+            batch = [];
+          } else {
+            yield batch.slice(0, batchSize);
+            batch = batch.slice(batchSize);
+          }
+        }
+      }
+      if (batch.length > 0) yield batch;
     }
     finished = true;
   } finally {
@@ -165,6 +188,9 @@ class LineParser {
   /** Pieces of the current line not yet ended by a newline. */
   #parts: string[] = [];
   #partsLength = 0;
+  /** Text of the chunk being parsed, and where parsing resumes in it. */
+  #fed = "";
+  #at = 0;
   /** The current line exceeded the limit: drop text until its newline. */
   #overlong = false;
   #line = 0;
@@ -189,11 +215,33 @@ class LineParser {
     );
   }
 
-  /** Events completed by `bytes`. */
-  chunk(bytes: Uint8Array): JsonEvent[] {
-    const out: JsonEvent[] = [];
-    this.#text(this.#decoder.decode(bytes, { stream: true }), out);
-    return out;
+  /** Starts on the text of `bytes`; {@link take} then parses it. */
+  feed(bytes: Uint8Array): void {
+    this.#fed = this.#decoder.decode(bytes, { stream: true });
+    this.#at = 0;
+  }
+
+  /**
+   * Parses lines of the fed text into `out` until it holds `max` events or
+   * the text runs out (keeping an unterminated last line for the next
+   * chunk). Returns whether text is left.
+   */
+  take(out: JsonEvent[], max: number): boolean {
+    const text = this.#fed;
+    let start = this.#at;
+    while (out.length < max) {
+      const nl = text.indexOf("\n", start);
+      if (nl < 0) {
+        this.#keep(start === 0 ? text : text.slice(start));
+        this.#fed = "";
+        this.#at = 0;
+        return false;
+      }
+      this.#endLine(text.slice(start, nl), out);
+      start = nl + 1;
+    }
+    this.#at = start;
+    return true;
   }
 
   /** Events left at the end of the input: the last unterminated line and the reorder buffer. */
@@ -213,8 +261,12 @@ class LineParser {
       this.#endLine(text.slice(start, nl), out);
       start = nl + 1;
     }
-    if (start >= text.length || this.#overlong) return;
-    const rest = start === 0 ? text : text.slice(start);
+    this.#keep(start === 0 ? text : text.slice(start));
+  }
+
+  /** Holds `rest`, the start of a line that a later chunk ends. */
+  #keep(rest: string): void {
+    if (rest.length === 0 || this.#overlong) return;
     this.#partsLength += rest.length;
     if (this.#partsLength > this.#maxLine) {
       this.#overlong = true;
@@ -301,6 +353,8 @@ class LineParser {
  */
 class Reorder {
   readonly #window: bigint;
+  /** No window: events pass on at once (decided once, not per event). */
+  readonly #passThrough: boolean;
   readonly #max: number;
   readonly #onLate: (ev: JsonEvent, lastReleased: bigint) => void;
   readonly #heap: JsonEvent[] = [];
@@ -313,12 +367,13 @@ class Reorder {
     onLate: (ev: JsonEvent, lastReleased: bigint) => void,
   ) {
     this.#window = windowNs;
+    this.#passThrough = windowNs <= 0n;
     this.#max = max;
     this.#onLate = onLate;
   }
 
   push(ev: JsonEvent, out: JsonEvent[]): void {
-    if (this.#window <= 0n) {
+    if (this.#passThrough) {
       out.push(ev);
       return;
     }
@@ -403,8 +458,17 @@ function timestampOf(raw: unknown, line: string, field: string): bigint | Timest
       BigInt(raw > Number.MAX_SAFE_INTEGER ? exactInteger(line, field, raw) : raw),
     );
   }
-  if (typeof raw === "string" && /^\d{1,30}$/.test(raw)) return integerNanos(BigInt(raw));
+  // Only a string ending in a digit can be all digits (ISO text ends in `Z` or an offset).
+  if (
+    typeof raw === "string" && isDigit(raw.charCodeAt(raw.length - 1)) && /^\d{1,30}$/.test(raw)
+  ) {
+    return integerNanos(BigInt(raw));
+  }
   return toNanos(raw);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 function integerNanos(v: bigint): bigint {

@@ -169,6 +169,26 @@ function lit(v: Literal | null): string {
   return v === null ? "null" : JSON.stringify(v);
 }
 
+/**
+ * `op` for a subject whose strings are lower-cased already, or null when
+ * `op` does not fold case. Equal by construction: a folding test lower-cases
+ * each string before the same comparison.
+ */
+function foldedOp(op: ElementOp): ElementOp | null {
+  switch (op.kind) {
+    case "ciEq":
+      return { kind: "eq", value: op.value };
+    case "order":
+      return op.lower ? { ...op, lower: false } : null;
+    case "set":
+      return op.strings.lower ? { ...op, strings: { ...op.strings, lower: false } } : null;
+    case "match":
+      return op.plan.lower ? { kind: "match", plan: { ...op.plan, lower: false } } : null;
+    default:
+      return null;
+  }
+}
+
 /** Lists of up to this many constants are inlined as `===` chains, longer ones use a `Set`. */
 const INLINE_SET = 8;
 
@@ -278,6 +298,20 @@ class Gen {
   /** An element operator over the value of `subject`: any element passes. */
   private element(subject: IrExpr, op: ElementOp): string {
     const x = this.body.temp();
+    const folded = subject.op === "field" && subject.index === undefined ? foldedOp(op) : null;
+    if (folded !== null) {
+      // A case-insensitive test on a field reads it lower-cased from the
+      // event, which folds each field once for every rule that tests it;
+      // an event without `getLower` takes the plain test.
+      const lower = `ev.getLower(${(subject as { id: number }).id})`;
+      const viaLower = folded.kind === "eq"
+        ? `((${x} = ${lower}) === ${
+          lit(folded.value)
+        } || (typeof ${x} === "object" && ${x} !== null && ${this.arrayHelper(folded)}(${x})))`
+        : `(${x} = ${lower}, ${this.elementOf(x, folded)})`;
+      const plain = `(${x} = ${this.v(subject)}, ${this.elementOf(x, op)})`;
+      return `(ev.getLower !== undefined ? ${viaLower} : ${plain})`;
+    }
     if (op.kind === "eq") {
       // The hot case: one `===`, and a loop only for lists.
       return `((${x} = ${this.v(subject)}) === ${

@@ -22,6 +22,6 @@ export function lineageTest(
       `"${relation} of [...]" needs process lineage, but no lineage tracker was provided to the runtime`,
     );
   }
-  const handle = lineage.register(compileQuery(query, ctx));
+  const handle = lineage.register(compileQuery(query, ctx), query);
   return (ev) => lineage.test(handle, relation, ev);
 }

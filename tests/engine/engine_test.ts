@@ -368,6 +368,57 @@ Deno.test("event rules: prefiltered rules fire for the right events, in rule ord
   assert.deepEqual(swapped.matches, [[0, [1]], [1, [1]]]);
 });
 
+Deno.test("event rules: an `or` testing one field in every branch prefilters on the union", () => {
+  const rig = new Rig([
+    'process where (process.name == "nft" and process.args == "flush") or process.name : ("UFW", "ipt*")', // 0
+    // A folded capital sigma would not be a prefix of the folded name: no prefilter here.
+    'process where process.name like "ΑΣ*" or process.name : "x*"', // 1
+  ]);
+  rig.feed(
+    proc(1, { "process.name": "nft", "process.args": ["flush"] }), // 1
+    proc(2, { "process.name": "nft" }), // 2
+    proc(3, { "process.name": "Ufw" }), // 3
+    proc(4, { "process.name": "IPTables" }), // 4
+    proc(5, { "process.name": "ΑΣΒ" }), // 5
+    proc(6, { "process.name": "bash" }), // 6
+  );
+  assert.deepEqual(rig.matches, [[0, [1]], [0, [3]], [0, [4]], [1, [5]]]);
+  // Rule 0 is evaluated for events 1–4 only, rule 1 for all six.
+  assert.equal(rig.engine.stats.evaluations, 10);
+});
+
+Deno.test("event rules: startsWith prefilters on its literal", () => {
+  const rig = new Rig([
+    'file where startsWith~(file.path, "/etc/Cron") or file.path : "/var/spool/cron/*"',
+  ]);
+  rig.feed(
+    evt("file", 1, { "file.path": "/ETC/cron.d/x" }), // 1
+    evt("file", 2, { "file.path": ["/etc/crontab"] }), // 2: a list of one
+    evt("file", 3, { "file.path": "/var/spool/cron/root" }), // 3
+    evt("file", 4, { "file.path": "/etc/passwd" }), // 4
+  );
+  assert.deepEqual(rig.matches, [[0, [1]], [0, [2]], [0, [3]]]);
+  assert.equal(rig.engine.stats.evaluations, 3);
+});
+
+Deno.test("event rules: an `any` rule naming categories in every branch is indexed per branch", () => {
+  const rig = new Rig([
+    'any where (event.category == "file" and file.name == "a") or ' +
+    '(event.category in ("process", "network") and process.name == "b")',
+  ]);
+  rig.feed(
+    evt("file", 1, { "file.name": "a" }), // 1
+    evt("file", 2, { "file.name": "b", "process.name": "b" }), // 2
+    evt("process", 3, { "process.name": "b" }), // 3
+    evt("network", 4, { "process.name": "b" }), // 4
+    evt("dns", 5, { "process.name": "b", "file.name": "a" }), // 5
+    evt("process", 6, { "process.name": "c" }), // 6
+  );
+  assert.deepEqual(rig.matches, [[0, [1]], [0, [3]], [0, [4]]]);
+  // Only the events that match reach the predicate.
+  assert.equal(rig.engine.stats.evaluations, 3);
+});
+
 // ---------------------------------------------------------------------------
 // Sequences
 

@@ -1,0 +1,103 @@
+/**
+ * Idle cost of `kestrel run`: resident memory and CPU over 30 s on a quiet
+ * host, read from `/proc/PID/status` and `/proc/PID/stat`, with the fixture
+ * corpus as the ruleset (there is no default ruleset yet). For reference,
+ * the resident memory of a bare `Deno.serve` hello-world.
+ *
+ *     deno run -A bench/sensor_idle.ts [seconds, default 30]
+ *
+ * Needs root. Prints a Markdown table.
+ *
+ * @module
+ */
+const seconds = Number(Deno.args[0] ?? 30);
+const ROOT = new URL("../", import.meta.url).pathname;
+const TICKS = 100; // USER_HZ
+
+function cpuTicks(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(f[11]) + Number(f[12]);
+}
+
+function memory(pid: number): Record<string, number> {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
+  return {
+    rss: kb("VmRSS"),
+    hwm: kb("VmHWM"),
+    anon: kb("RssAnon"),
+    file: kb("RssFile"),
+    shmem: kb("RssShmem"),
+  };
+}
+
+/** Reads a child's stderr until `pattern` appears. */
+async function until(stream: ReadableStream<Uint8Array>, pattern: RegExp): Promise<void> {
+  let text = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    text += chunk;
+    if (pattern.test(text)) return;
+  }
+  throw new Error(`never saw ${pattern}: ${text}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mb = (kb: number) => (kb / 1024).toFixed(1);
+
+// kestrel run with the corpus.
+const kestrel = new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", `${ROOT}main.ts`, "run", "--rules", `${ROOT}tests/fixtures/rules/corpus`],
+  stdout: "null",
+  stderr: "piped",
+}).spawn();
+await until(kestrel.stderr, /collecting with/);
+await sleep(2000); // let start-up settle
+const t0 = cpuTicks(kestrel.pid), w0 = performance.now();
+let peak = 0;
+for (let s = 0; s < seconds; s++) {
+  await sleep(1000);
+  peak = Math.max(peak, memory(kestrel.pid).rss);
+}
+const cpu = (cpuTicks(kestrel.pid) - t0) / TICKS / ((performance.now() - w0) / 1000);
+const mem = memory(kestrel.pid);
+kestrel.kill("SIGTERM");
+await kestrel.status;
+
+// A bare Deno.serve hello-world, after one request.
+const hello = new Deno.Command(Deno.execPath(), {
+  args: [
+    "eval",
+    "--no-config",
+    `Deno.serve({ port: 0, onListen: ({ port }) => console.error("listening " + port) }, () => new Response("hello"));`,
+  ],
+  stdout: "null",
+  stderr: "piped",
+}).spawn();
+let port = 0;
+for await (const chunk of hello.stderr.pipeThrough(new TextDecoderStream())) {
+  const m = /listening (\d+)/.exec(chunk);
+  if (m) {
+    port = Number(m[1]);
+    break;
+  }
+}
+await (await fetch(`http://127.0.0.1:${port}/`)).text();
+await sleep(2000);
+const helloMem = memory(hello.pid);
+hello.kill("SIGTERM");
+await hello.status;
+
+console.log("| process | RSS | peak RSS | anon / file / shmem | CPU |");
+console.log("|---|---|---|---|---|");
+console.log(
+  `| \`kestrel run\`, 41 corpus rules, idle ${seconds} s | ${mb(mem.rss)} MB | ${mb(peak)} MB | ${
+    mb(mem.anon)
+  } / ${mb(mem.file)} / ${mb(mem.shmem)} MB | ${(cpu * 100).toFixed(2)}% of a core |`,
+);
+console.log(
+  `| bare \`Deno.serve\` hello-world | ${mb(helloMem.rss)} MB | ${mb(helloMem.hwm)} MB | ${
+    mb(helloMem.anon)
+  } / ${mb(helloMem.file)} / ${mb(helloMem.shmem)} MB | – |`,
+);
+console.log(`\nDifference: ${mb(mem.rss - helloMem.rss)} MB.`);
