@@ -62,7 +62,7 @@ export interface SensorOptions {
   log?: (line: string) => void;
   /** Ring buffer bytes (power of 2; default 4 MiB). */
   ringBytes?: number;
-  /** Kernel wake-up threshold in bytes (default 64 KiB). */
+  /** Kernel wake-up threshold in bytes (default 64 KiB, at most a quarter of the ring). */
   wakeupBytes?: number;
   /** Longest wait for records in ms (default 100): the latency bound below the threshold. */
   pollMs?: number;
@@ -233,7 +233,9 @@ export class Sensor {
         openFlagsMask: 0,
         nprefixes: 0,
         dnsPort: this.#opts.dnsPort ?? 0,
-        wakeupBytes: this.#opts.wakeupBytes ?? DEFAULT_WAKEUP_BYTES,
+        // A quarter of a small ring at most: the wake-up must come well before it is full.
+        wakeupBytes: this.#opts.wakeupBytes ??
+          Math.min(DEFAULT_WAKEUP_BYTES, objects.ringBytes / 4),
       });
       this.#bootEpoch = bootEpochNs();
       this.#drops = new DropTracker(
