@@ -31,6 +31,7 @@ import {
   type SequenceMatch,
   type SequenceSpec,
 } from "./nfa.ts";
+import { DEFAULT_QUOTAS, type Quotas } from "./state.ts";
 import {
   compileEventQuery,
   compileGetter,
@@ -59,22 +60,7 @@ export interface Match {
   entity?: string;
 }
 
-/** Sequence state quotas (`[nfa]` in the config). */
-export interface Quotas {
-  /** Total partial matches across all rules. */
-  maxPartialMatches: number;
-  /** Partial matches per rule. */
-  maxPerRule: number;
-  /** Partial matches per (rule, key). */
-  maxPerEntity: number;
-}
-
-/** The seeds' defaults for {@link Quotas}. */
-export const DEFAULT_QUOTAS: Readonly<Quotas> = Object.freeze({
-  maxPartialMatches: 100_000,
-  maxPerRule: 10_000,
-  maxPerEntity: 100,
-});
+export { DEFAULT_QUOTAS, type Quotas } from "./state.ts";
 
 /** Engine options. */
 export interface EngineOptions {

@@ -118,3 +118,12 @@ export function clockNs(clock: number): bigint {
 export function trimHeap(): void {
   libc().malloc_trim(0n);
 }
+
+/** Adds `fd` to epoll set `epfd` for `events`, tagging it with `tag` (returned in `epoll_event.data`). */
+export function epollAdd(epfd: number, fd: number, events: number, tag = 0): void {
+  const ev = new Uint8Array(EPOLL_EVENT_SIZE);
+  const dv = new DataView(ev.buffer);
+  dv.setUint32(0, events >>> 0, true);
+  dv.setBigUint64(EPOLL_EVENT_SIZE - 8, BigInt(tag), true);
+  if (libc().epoll_ctl(epfd, EPOLL_CTL_ADD, fd, ev) < 0) throw libcError("epoll_ctl");
+}

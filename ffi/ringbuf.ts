@@ -22,8 +22,8 @@
 import {
   EFD_CLOEXEC,
   EPOLL_CLOEXEC,
-  EPOLL_CTL_ADD,
   EPOLL_EVENT_SIZE,
+  epollAdd,
   EPOLLIN,
   libc,
   libcError,
@@ -97,8 +97,8 @@ export class RingBuffer implements Disposable {
       const wakeFd = c.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
       if (wakeFd < 0) throw libcError("eventfd");
       fds.push(wakeFd);
-      addToEpoll(epfd, mapFd, 0);
-      addToEpoll(epfd, wakeFd, WAKE_TAG);
+      epollAdd(epfd, mapFd, EPOLLIN, 0);
+      epollAdd(epfd, wakeFd, EPOLLIN, WAKE_TAG);
       return new RingBuffer(size, mappings, epfd, wakeFd);
     } catch (e) {
       for (const m of mappings) unmap(m);
@@ -198,12 +198,4 @@ export class RingBuffer implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-function addToEpoll(epfd: number, fd: number, tag: number): void {
-  const ev = new Uint8Array(EPOLL_EVENT_SIZE);
-  const dv = new DataView(ev.buffer);
-  dv.setUint32(0, EPOLLIN, true);
-  dv.setBigUint64(EPOLL_EVENT_SIZE - 8, BigInt(tag), true);
-  if (libc().epoll_ctl(epfd, EPOLL_CTL_ADD, fd, ev) < 0) throw libcError("epoll_ctl");
 }

@@ -8,6 +8,7 @@
  * @module
  */
 import { type Event, formatNanos } from "../engine/event.ts";
+import { type ByteSink, LineWriter } from "../log/line_writer.ts";
 
 const FLUSH_BYTES = 256 * 1024;
 
@@ -29,44 +30,15 @@ function rawJson(text: string): unknown {
   return (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(text);
 }
 
-/** Buffers event lines and writes them to `out`. */
-export class EventLogWriter {
-  readonly #out: { write(p: Uint8Array): Promise<number> };
-  readonly #encoder = new TextEncoder();
-  #lines: string[] = [];
-  #bytes = 0;
-  /** Events written (or buffered) so far. */
-  count = 0;
-
+/** Buffers event lines (the replay format) and writes them out. */
+export class EventLogWriter extends LineWriter {
   /** Writes to `out` (an open file, or stdout). */
-  constructor(out: { write(p: Uint8Array): Promise<number> }) {
-    this.#out = out;
+  constructor(out: ByteSink) {
+    super(out, FLUSH_BYTES);
   }
 
   /** Serialises `ev` now and buffers the line. */
   write(ev: Event): void {
-    const line = eventLine(ev);
-    this.#lines.push(line);
-    this.#bytes += line.length + 1;
-    this.count++;
-  }
-
-  /** True when the buffer has grown past the flush threshold. */
-  get full(): boolean {
-    return this.#bytes >= FLUSH_BYTES;
-  }
-
-  /** Writes out the buffer when it has grown past a threshold. */
-  async flushIfFull(): Promise<void> {
-    if (this.full) await this.flush();
-  }
-
-  /** Writes out everything buffered. */
-  async flush(): Promise<void> {
-    if (this.#lines.length === 0) return;
-    const data = this.#encoder.encode(this.#lines.join("\n") + "\n");
-    this.#lines = [];
-    this.#bytes = 0;
-    for (let off = 0; off < data.length;) off += await this.#out.write(data.subarray(off));
+    this.push(eventLine(ev));
   }
 }

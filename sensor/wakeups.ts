@@ -15,8 +15,8 @@
 import {
   EFD_CLOEXEC,
   EPOLL_CLOEXEC,
-  EPOLL_CTL_ADD,
   EPOLL_EVENT_SIZE,
+  epollAdd,
   EPOLLIN,
   libc,
   libcError,
@@ -50,8 +50,8 @@ export class RingWakeups implements Disposable {
       throw libcError("eventfd");
     }
     try {
-      add(epfd, mapFd, EPOLLIN | EPOLLET);
-      add(epfd, wakeFd, EPOLLIN);
+      epollAdd(epfd, mapFd, EPOLLIN | EPOLLET);
+      epollAdd(epfd, wakeFd, EPOLLIN);
     } catch (e) {
       c.close(epfd);
       c.close(wakeFd);
@@ -102,10 +102,4 @@ export class RingWakeups implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-function add(epfd: number, fd: number, events: number): void {
-  const ev = new Uint8Array(EPOLL_EVENT_SIZE);
-  new DataView(ev.buffer).setUint32(0, events >>> 0, true);
-  if (libc().epoll_ctl(epfd, EPOLL_CTL_ADD, fd, ev) < 0) throw libcError("epoll_ctl");
 }

@@ -15,24 +15,13 @@ import {
 } from "../../eql/compile.ts";
 import { MAX_NESTING } from "../../eql/parse.ts";
 import { Schema } from "../../engine/schema.ts";
+import { prng as mulberry32 } from "../../samples/synthetic.ts";
 
 const GLOBALS: Record<string, GlobalValue> = {
   HOME_NET: ["10.0.0.0/8", "192.168.0.0/16"],
   SHELLS: ["bash", "sh"],
   ROOT: "0",
 };
-
-/** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Valid seed queries of both dialects. */
 const SEEDS: readonly [Dialect, string][] = [
