@@ -45,9 +45,22 @@ async function until(stream: ReadableStream<Uint8Array>, pattern: RegExp): Promi
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (kb: number) => (kb / 1024).toFixed(1);
 
-// kestrel run with the corpus.
+// kestrel run with the corpus (its REST API on a free port, its token in a scratch directory).
+const scratch = await Deno.makeTempDir({ prefix: "kestrel-idle-" });
+await Deno.writeTextFile(`${scratch}/kestrel.toml`, `[general]\ndata_dir = "${scratch}"\n`);
 const kestrel = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", `${ROOT}main.ts`, "run", "--rules", `${ROOT}tests/fixtures/rules/corpus`],
+  args: [
+    "run",
+    "-A",
+    `${ROOT}main.ts`,
+    "run",
+    "--config",
+    `${scratch}/kestrel.toml`,
+    "--listen",
+    "127.0.0.1:0",
+    "--rules",
+    `${ROOT}tests/fixtures/rules/corpus`,
+  ],
   stdout: "null",
   stderr: "piped",
 }).spawn();
@@ -63,6 +76,7 @@ const cpu = (cpuTicks(kestrel.pid) - t0) / TICKS / ((performance.now() - w0) / 1
 const mem = memory(kestrel.pid);
 kestrel.kill("SIGTERM");
 await kestrel.status;
+await Deno.remove(scratch, { recursive: true });
 
 // A bare Deno.serve hello-world, after one request.
 const hello = new Deno.Command(Deno.execPath(), {

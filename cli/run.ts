@@ -1,32 +1,39 @@
 /**
- * `kestrel run`: the live sensor. Kernel events through eBPF, the rules,
- * alerts as NDJSON on stdout; with `--events-out`, the decoded events as
- * NDJSON (the format `replay` reads). SIGINT or SIGTERM stops it cleanly.
- * When BPF cannot be used (not root, no BTF, no libbpf) it says why in one
- * line and exits 2.
+ * `kestrel run` (and `kestrel --config FILE`): the sensor daemon. Kernel
+ * events through eBPF (or, with `--replay`, an NDJSON log read as live
+ * events), the rules, alerts to the configured outputs (stdout by
+ * default), and the REST API. SIGHUP reloads the rules; SIGINT or SIGTERM
+ * stops it cleanly (exit 0). When BPF cannot be used (not root, no BTF, no
+ * libbpf) it says why in one line and exits 2; configuration and rule
+ * errors are printed as `file:line:col` diagnostics, exit 1.
  *
  * @module
  */
+import { DEFAULT_CONFIG, loadConfigFile } from "../config/mod.ts";
+import type { Config } from "../config/types.ts";
 import { formatDiagnostics } from "../eql/errors.ts";
-import { AlertWriter } from "../engine/alert_writer.ts";
-import { Schema } from "../engine/schema.ts";
-import { type LoadedRule, loadRules } from "../rules/loader/mod.ts";
-import { EventLogWriter, Sensor, SensorUnavailable } from "../sensor/mod.ts";
+import { parseListen } from "../http/mod.ts";
+import { Daemon, DaemonStartError } from "../daemon/mod.ts";
 import { EXIT, parseFlags, UsageError } from "./usage.ts";
 
-const HELP = `Usage: kestrel run [--rules DIR] [--events-out FILE] [options]
+const HELP = `Usage: kestrel run [--config FILE] [--rules DIR] [--listen HOST:PORT] [options]
+       kestrel --config FILE
 
-Runs the live sensor: kernel events through eBPF, EQL rules, alerts as
-NDJSON on stdout. Needs root (or CAP_BPF + CAP_PERFMON) and kernel BTF.
-SIGINT or SIGTERM stops it; statistics go to stderr.
+Runs the sensor daemon: kernel events through eBPF, EQL rules, alerts to the
+outputs of [alerts] (NDJSON on stdout by default), and the REST API on
+[http] listen (default 127.0.0.1:9090). Needs root (or CAP_BPF +
+CAP_PERFMON) and kernel BTF unless [ebpf] enabled = false or --replay.
+SIGHUP reloads the rules; SIGINT or SIGTERM stops it; statistics go to stderr.
 
 Options:
-  --rules DIR              rule directory or file (none: collect without rules)
+  --config FILE            configuration file (default: the embedded defaults)
+  --rules DIR              rule directory or file, over [rules] dir (none: no rules)
+  --listen HOST:PORT       REST API address, over [http] listen (port 0: any free port)
+  --replay FILE|-          read live events from an NDJSON log instead of the kernel
   --events-out FILE        also write every decoded event as NDJSON (replay format)
-  --ringbuf-size BYTES     kernel ring buffer size, a power of 2 (e.g. 8M; default 4M)
+  --ringbuf-size BYTES     kernel ring buffer size, a power of 2 (e.g. 8M), over [ebpf] ringbuf_size
   --duration SECONDS       stop after this long
-  --config FILE            configuration file (not read yet)
-  --mode detect|enforce    response mode (enforcement is not available yet)
+  --mode detect|enforce    response mode, over [general] mode (enforcement is not available yet)
   -h, --help               show this help`;
 
 /** Parses a byte count with an optional K, M or G suffix (powers of 1024). */
@@ -51,19 +58,35 @@ function parseSeconds(flag: string, text: string): number {
   return n;
 }
 
-/** Resolves on the first SIGINT or SIGTERM; `dispose` removes the listeners. */
-function stopSignal(): { signalled: Promise<string>; dispose: () => void } {
+/**
+ * Signal handling: the first SIGINT or SIGTERM resolves `stop`; each
+ * SIGHUP calls `onHangup`. `dispose` removes the listeners.
+ */
+function signals(onHangup: () => void): { stop: Promise<string>; dispose: () => void } {
   let fire: (s: string) => void = () => {};
-  const signalled = new Promise<string>((r) => fire = r);
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
-    const h = () => fire(sig);
-    Deno.addSignalListener(sig, h);
-    return [sig, h] as const;
-  });
+  const stop = new Promise<string>((r) => fire = r);
+  const handlers: [Deno.Signal, () => void][] = [
+    ["SIGINT", () => fire("SIGINT")],
+    ["SIGTERM", () => fire("SIGTERM")],
+    ["SIGHUP", onHangup],
+  ];
+  for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
   return {
-    signalled,
+    stop,
     dispose: () => handlers.forEach(([sig, h]) => Deno.removeSignalListener(sig, h)),
   };
+}
+
+/** Loads `--config FILE`: warnings printed, errors printed and undefined returned. */
+async function readConfig(file: string): Promise<Config | undefined> {
+  const { config, warnings, errors } = await loadConfigFile(file);
+  const all = [...errors, ...warnings].sort((a, b) => a.line - b.line || a.col - b.col);
+  if (all.length) console.error(formatDiagnostics(all));
+  if (errors.length) {
+    console.error(`kestrel run: ${errors.length} error(s) in ${file}; the sensor did not start`);
+    return undefined;
+  }
+  return config;
 }
 
 /** Runs `kestrel run`; returns the exit code. */
@@ -71,6 +94,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags("run", argv, {
     config: { type: "string" },
     rules: { type: "string" },
+    listen: { type: "string" },
+    replay: { type: "string" },
     mode: { type: "string" },
     "events-out": { type: "string" },
     "ringbuf-size": { type: "string" },
@@ -91,74 +116,64 @@ export async function runCommand(argv: string[]): Promise<number> {
   const duration = values.duration !== undefined
     ? parseSeconds("--duration", values.duration)
     : undefined;
-  if (values.config !== undefined) {
-    console.error(`kestrel run: config file not read yet (${values.config}); using the defaults`);
-  }
-  if (values.mode === "enforce") {
-    console.error("kestrel run: enforcement is not available yet; running in detect mode");
+  if (values.listen !== undefined) {
+    try {
+      parseListen(values.listen);
+    } catch (e) {
+      throw new UsageError(`kestrel run: --listen: ${(e as Error).message}`);
+    }
   }
 
-  const schema = Schema.ecs();
-  let rules: LoadedRule[] = [];
-  if (values.rules !== undefined) {
-    const loaded = await loadRules(values.rules, { schema, schemaMode: "ecs" });
-    const errors = loaded.diagnostics.filter((d) => d.severity === "error");
-    if (errors.length) {
-      console.error(formatDiagnostics(errors));
-      console.error(`kestrel run: ${errors.length} rule error(s); the sensor did not start`);
-      return EXIT.failed;
-    }
-    rules = loaded.rules.filter((r) => r.enabled);
-  } else {
+  let config: Config = DEFAULT_CONFIG;
+  if (values.config !== undefined) {
+    const loaded = await readConfig(values.config);
+    if (loaded === undefined) return EXIT.failed;
+    config = loaded;
+  }
+  const mode = values.mode === "detect" || values.mode === "enforce" ? values.mode : undefined;
+  if ((mode ?? config.general.mode) === "enforce") {
+    console.error("kestrel run: enforcement is not available yet; running in detect mode");
+  }
+  const rulesDir = values.rules ?? (values.config !== undefined ? config.rules.dir : undefined);
+  if (rulesDir === undefined) {
     console.error("kestrel run: no --rules given: collecting events without detection rules");
   }
 
-  const alerts = new AlertWriter(Deno.stdout);
-  const eventsFile = values["events-out"] !== undefined
-    ? await Deno.open(values["events-out"], { write: true, create: true, truncate: true })
-    : undefined;
-  const events = eventsFile ? new EventLogWriter(eventsFile) : undefined;
-  const sensor = new Sensor({
-    schema,
-    rules,
-    ringBytes,
-    onAlert: (rule, match, degraded) => alerts.write(rule, match, degraded),
-    onEvent: events ? (ev) => events.write(ev) : undefined,
-    afterBatch: async () => {
-      await alerts.flush();
-      await events?.flush();
-    },
-    log: (line) => console.error(line),
-  });
-  const signals = stopSignal();
+  let daemon: Daemon;
   try {
-    try {
-      await sensor.start();
-    } catch (e) {
-      if (!(e instanceof SensorUnavailable)) throw e;
-      console.error(`kestrel run: cannot collect kernel events: ${e.message}`);
-      return EXIT.usage;
-    }
-    console.error(
-      `kestrel run: collecting with ${rules.length} rule(s), ring buffer ${
-        (sensor.objects!.ringBytes / 1024).toLocaleString("en-US")
-      } KiB; SIGINT or SIGTERM stops`,
-    );
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stops: Promise<unknown>[] = [signals.signalled, sensor.ended];
+    daemon = await Daemon.start({
+      config,
+      rulesDir,
+      listen: values.listen,
+      replay: values.replay,
+      ringBytes,
+      eventsOut: values["events-out"],
+      mode,
+    });
+  } catch (e) {
+    if (!(e instanceof DaemonStartError)) throw e;
+    if (e.diagnostics.length) console.error(formatDiagnostics(e.diagnostics));
+    console.error(`kestrel run: ${e.message}`);
+    return e.exitCode;
+  }
+
+  // The daemon logs the outcome of a reload, and the diagnostics of a refused one.
+  const sig = signals(() => {
+    daemon.reload().catch((e) => console.error(`kestrel: reload failed: ${(e as Error).message}`));
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const stops: Promise<unknown>[] = [sig.stop, daemon.failed];
     if (duration !== undefined) {
       stops.push(new Promise((r) => timer = setTimeout(r, duration * 1000)));
     }
     await Promise.race(stops);
     clearTimeout(timer);
-    await sensor.stop();
-    await alerts.flush();
-    await events?.flush();
-    const { decoder: _decoder, ...stats } = sensor.stats();
-    console.error(JSON.stringify({ rules: rules.length, ...stats, events_out: events?.count }));
-    return sensor.failure ? EXIT.failed : EXIT.ok;
+    const failure = daemon.source?.failure;
+    await daemon.stop();
+    console.error(JSON.stringify(daemon.summary()));
+    return failure ? EXIT.failed : EXIT.ok;
   } finally {
-    signals.dispose();
-    eventsFile?.close();
+    sig.dispose();
   }
 }

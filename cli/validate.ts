@@ -8,17 +8,22 @@ import { formatDiagnostics } from "../eql/errors.ts";
 import type { SchemaMode } from "../engine/schema.ts";
 import { loadRules } from "../rules/loader/mod.ts";
 import type { LoadResult } from "../rules/loader/mod.ts";
+import { configCheck } from "../config/mod.ts";
 import { EXIT, oneOf, parseFlags, required } from "./usage.ts";
 
 const HELP = `Usage: kestrel validate --rules PATH [--schema ecs|dynamic] [--case-insensitive]
                         [--format text|json]
+       kestrel validate --config FILE
 
 Checks every rule file under PATH (a directory, walked recursively, or one file):
 .eql, Kestrel YAML/JSON/TOML, Elastic detection-rules TOML and manifest.yaml.
-Every problem is reported, not only the first.
+Every problem is reported, not only the first. With --config, checks a
+configuration file instead: unknown keys, wrong types and bad values are
+errors, keys not implemented yet are warnings, each as file:line:col.
 
 Options:
-  --rules PATH          rule directory or file (required)
+  --rules PATH          rule directory or file
+  --config FILE         configuration file (config.toml) to check
   --schema ecs|dynamic  ecs (default): non-ECS fields are errors; dynamic: any field
   --case-insensitive    rules that name no dialect use the legacy (Endgame) dialect
   --format text|json    output format (default text)
@@ -41,12 +46,18 @@ export async function validateCommand(argv: string[]): Promise<number> {
     schema: { type: "string" },
     "case-insensitive": { type: "boolean" },
     format: { type: "string" },
+    config: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
     console.log(HELP);
     return EXIT.ok;
   }
+  // The configuration first, then the rules when both are given; the worse exit code wins.
+  const configExit = values.config !== undefined
+    ? await configCheck(["--config", values.config])
+    : EXIT.ok;
+  if (values.config !== undefined && values.rules === undefined) return configExit;
   const path = required("validate", "--rules PATH", values.rules);
   const schemaMode = oneOf("validate", "--schema", values.schema ?? "ecs", ["ecs", "dynamic"]);
   const format = oneOf("validate", "--format", values.format ?? "text", ["text", "json"]);
@@ -73,7 +84,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     for (const n of result.notes) console.log(`${n.file}: ${n.message}`);
     console.log(summaryLine(summary));
   }
-  return summary.errors === 0 ? EXIT.ok : EXIT.failed;
+  return Math.max(configExit, summary.errors === 0 ? EXIT.ok : EXIT.failed);
 }
 
 function summarize(result: LoadResult): Summary {

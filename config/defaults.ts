@@ -62,6 +62,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
     rotation: "daily",
     retention_days: 90,
     max_file_size_mb: 100,
+    dedup_window_sec: 0,
     syslog: {
       host: "localhost",
       port: 514,

@@ -168,6 +168,7 @@ export const SCHEMA: TableSpec = {
         type: { type: "string", enum: ROTATIONS, aliasOf: "rotation" },
         retention_days: { type: "integer", min: 0 },
         max_file_size_mb: POSITIVE,
+        dedup_window_sec: { type: "integer", min: 0 },
       },
       tables: {
         syslog: {

@@ -203,6 +203,11 @@ export interface AlertsConfig {
   readonly retention_days: number;
   /** Size at which the alert file is rotated under `rotation = "size"`, in MiB. */
   readonly max_file_size_mb: number;
+  /**
+   * Seconds of event time in which further alerts of the same rule and
+   * entity are dropped after one is raised (0 = no deduplication).
+   */
+  readonly dedup_window_sec: number;
   /** Syslog output. */
   readonly syslog: SyslogConfig;
   /** Webhook output. */

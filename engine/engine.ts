@@ -73,6 +73,29 @@ export interface EngineOptions {
   /** Process entity and parent entity fields for legacy lineage. */
   entityField?: string;
   parentEntityField?: string;
+  /**
+   * Take over sequence state from the engine this one replaces (a reload,
+   * ARCHITECTURE §2): the partial matches of the rules named in `keep` —
+   * those whose id and text hash are unchanged, see {@link unchangedRules} —
+   * and the event-time watermark. `from` gives its state up: use only the
+   * new engine after. Lineage history and pipe state (`head`) start empty.
+   */
+  carryOver?: { from: Engine; keep: Iterable<string> };
+}
+
+/** What {@link unchangedRules} compares: a rule's id and text hash (the loader's `LoadedRule`). */
+export interface HashedRule {
+  id: string;
+  hash: string;
+}
+
+/** Ids of the rules of `next` whose id and hash are also in `before`: their sequence state carries over. */
+export function unchangedRules(
+  before: readonly HashedRule[],
+  next: readonly HashedRule[],
+): string[] {
+  const old = new Map(before.map((r) => [r.id, r.hash]));
+  return next.filter((r) => old.get(r.id) === r.hash).map((r) => r.id);
 }
 
 /** Counters the engine keeps. */
@@ -204,13 +227,16 @@ export class Engine {
     this.#subqueryOpen = new Uint8Array(this.#subqueries.length);
     this.#index = new RuleIndex(entries);
     this.#gate.seal();
+    const previous = opts.carryOver;
     if (specs.length) {
-      this.#sequences = new SequenceEngine(
-        specs,
-        opts.quotas ?? DEFAULT_QUOTAS,
-        (m) => this.#onSequence(m),
-      );
+      const quotas = opts.quotas ?? DEFAULT_QUOTAS;
+      const onMatch = (m: SequenceMatch) => this.#onSequence(m);
+      const from = previous === undefined ? undefined : previous.from.#sequences;
+      this.#sequences = from !== undefined
+        ? from.carryOver(specs, previous!.keep, { quotas, onMatch })
+        : new SequenceEngine(specs, quotas, onMatch);
     }
+    if (previous !== undefined) this.#watermark = previous.from.#watermark;
   }
 
   #context(dialect: Dialect): RuntimeContext {

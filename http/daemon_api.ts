@@ -21,6 +21,8 @@ export interface RulesetInfo {
   rules: number;
   /** When the ruleset was swapped in, RFC 3339. */
   loadedAt: string;
+  /** 1 for the ruleset loaded at start, one more for every reload swapped in. */
+  generation?: number;
 }
 
 /** `GET /api/v1/health`. */

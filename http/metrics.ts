@@ -209,13 +209,13 @@ export class Histogram {
     this.#counts = new Float64Array(bounds.length + 1);
   }
 
-  /** Records one value. */
-  observe(v: number): void {
+  /** Records one value; `count` times when given (a batch's mean, once per item). */
+  observe(v: number, count = 1): void {
     const b = this.#bounds;
     let i = 0;
     while (i < b.length && v > b[i]) i++;
-    this.#counts[i]++;
-    this.#sum += v;
+    this.#counts[i] += count;
+    this.#sum += v * count;
   }
 
   /** A copy of the current state. */

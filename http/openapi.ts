@@ -78,6 +78,7 @@ const schemas: Record<string, SchemaObject> = {
           version: str,
           rules: int,
           loadedAt: { type: "string", format: "date-time" },
+          generation: { ...int, description: "1 at start, one more per reload swapped in." },
         },
       },
     },

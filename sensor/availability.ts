@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { BpfFeatures } from "../ffi/probe.ts";
+import { type BpfFeatures, probeFeatures } from "../ffi/probe.ts";
 import { VMLINUX_BTF } from "../ffi/kernel_env.ts";
 
 /** The sensor cannot run here; the message says why and what to do. */
@@ -71,4 +71,14 @@ export function describeFeatures(f: BpfFeatures): string {
   return `BPF: libbpf ${f.libbpf ?? "missing"}, BTF ${yn(f.btf)}, ring buffer ${
     yn(f.ringbuf)
   }, uprobes ${yn(f.uprobes)}, LSM ${load(f.lsm)}, fentry ${load(f.fentry)}`;
+}
+
+/**
+ * Throws {@link SensorUnavailable} when BPF collection cannot start here:
+ * a cheap check before anything else starts (a daemon binds its port and
+ * writes its token only when the sensor can run).
+ */
+export function checkBpfAvailable(): void {
+  const problem = bpfProblem(probeFeatures());
+  if (problem) throw new SensorUnavailable(problem);
 }

@@ -12,7 +12,7 @@
  * @module
  */
 export { type PerType, Sensor, type SensorOptions, type SensorStats } from "./sensor.ts";
-export { SensorUnavailable } from "./availability.ts";
+export { checkBpfAvailable, SensorUnavailable } from "./availability.ts";
 export {
   applyInterest,
   computeInterest,

@@ -25,7 +25,7 @@
  */
 import { CgroupResolver } from "../engine/container.ts";
 import { bootEpochNs, type DecoderStats, RecordDecoder } from "../engine/decode.ts";
-import { Engine, type Match, type Quotas } from "../engine/engine.ts";
+import { Engine, type Match, type Quotas, unchangedRules } from "../engine/engine.ts";
 import type { Event } from "../engine/event.ts";
 import { hostId, ProcessTable } from "../engine/procs.ts";
 import type { Schema } from "../engine/schema.ts";
@@ -58,6 +58,12 @@ export interface SensorOptions {
   onEvent?: (ev: Event) => void;
   /** Called after each batch and on every idle turn (flush outputs here). */
   afterBatch?: () => Promise<void> | void;
+  /**
+   * Called after each batch of records read from the ring with how many it
+   * held and the milliseconds decoding and evaluating them took (for a
+   * latency histogram: one timer per batch, not per event).
+   */
+  onBatch?: (records: number, ms: number) => void;
   /** Log lines (default: stderr). */
   log?: (line: string) => void;
   /** Ring buffer bytes (power of 2; default 4 MiB). */
@@ -76,6 +82,11 @@ export interface SensorOptions {
   configFlags?: number;
   /** Sequence state quotas. */
   quotas?: Quotas;
+  /**
+   * Interest pushdown (default true): the kernel submits only what the
+   * rules can match. False: every record type, no path filters.
+   */
+  pushdown?: boolean;
   /** The BPF objects' bytes (default: the embedded ones). */
   images?: Readonly<ObjectImages>;
 }
@@ -119,6 +130,8 @@ const DEFAULT_TURN_RECORDS = 16384;
 const DEFAULT_WAKEUP_BYTES = 64 * 1024;
 const BATCH_RECORDS = 4096;
 const RESYNC_INTERVAL_MS = 1000;
+/** After the last lost record or resynchronisation, `degraded` holds this long (ms). */
+const DEGRADED_HOLD_MS = 10_000;
 /** Heartbeats trail the clock this much: a record stamped just before may still be in flight. */
 const HEARTBEAT_SLACK_NS = 20_000_000n;
 /** The first global counter: events of the sensor itself (`ebpf/README.md`). */
@@ -144,6 +157,7 @@ export class Sensor {
   #lastHeartbeat = 0;
   #lastResync = -Infinity;
   #resyncPending = false;
+  #lastDrop = -Infinity;
   #features: BpfFeatures | undefined;
   #attach: AttachReport | undefined;
   #reportedErrors = 0;
@@ -286,26 +300,48 @@ export class Sensor {
   }
 
   /**
-   * Replaces the rules: a new engine (sequence state starts empty) and the
-   * kernel's interest recomputed for them.
+   * Replaces the rules between two events: a new engine, which takes over
+   * the sequence state of the rules whose id and text hash are unchanged
+   * (the others start empty), and the kernel's interest recomputed for
+   * them (`unchangedRules` tells which ids carry over). Returns the interest.
    */
   setRules(rules: readonly LoadedRule[]): Interest {
+    this.#engine = this.#makeEngine(rules, this.#engine ? unchangedRules(this.#rules, rules) : []);
     this.#rules = rules;
-    this.#engine = this.#makeEngine(rules);
     return this.#writeInterest(rules);
   }
 
-  #makeEngine(rules: readonly LoadedRule[]): Engine {
+  #makeEngine(rules: readonly LoadedRule[], keep: string[] = []): Engine {
+    const from = this.#engine;
     return new Engine(rules, {
       schema: this.#opts.schema,
       quotas: this.#opts.quotas,
       onMatch: (m) => this.#onMatch(rules, m),
+      carryOver: from && { from, keep },
     });
+  }
+
+  /** Sequence state counters of the running engine (none without sequence rules). */
+  sequenceStats(): ReturnType<Engine["sequenceStats"]> {
+    return this.#engine?.sequenceStats();
+  }
+
+  /** Bytes waiting in the ring buffer (0 when not collecting). */
+  backlogBytes(): number {
+    return this.#state === "running" ? this.#ring!.backlog() : 0;
+  }
+
+  /**
+   * True while records are being lost: from a drop until the process table
+   * has been resynchronised and no record was lost for a while.
+   */
+  get degraded(): boolean {
+    return this.#resyncPending || performance.now() - this.#lastDrop < DEGRADED_HOLD_MS;
   }
 
   #writeInterest(rules: readonly LoadedRule[]): Interest {
     const objects = this.#objects!;
-    const interest = computeInterest(rules);
+    const interest = this.#opts.pushdown === false ? everything() : computeInterest(rules);
     applyInterest({
       interest: objects.map("kestrel_interest"),
       prefixes: objects.map("kestrel_prefixes"),
@@ -370,7 +406,9 @@ export class Sensor {
       // Before each batch (see ./drops.ts): drops can only happen while
       // records wait in the ring, so this also catches every drop in time.
       this.#checkDrops();
+      const t0 = performance.now();
       const n = ring.consume(this.#onRecord, BATCH_RECORDS);
+      if (n > 0) this.#opts.onBatch?.(n, performance.now() - t0);
       done += n;
       total += n;
       if (done >= turn) {
@@ -383,7 +421,10 @@ export class Sensor {
   }
 
   #checkDrops(): void {
-    if (this.#drops!.check(this.#nowNs()) > 0n) this.#resyncPending = true;
+    if (this.#drops!.check(this.#nowNs()) > 0n) {
+      this.#resyncPending = true;
+      this.#lastDrop = performance.now();
+    }
   }
 
   readonly #onRecord = (view: DataView, offset: number, length: number): void => {
@@ -510,6 +551,17 @@ export class Sensor {
       deletePidStats(this.#objects.map("kestrel_pid_stats"), tgid);
     }
   }
+}
+
+/** The interest with pushdown off: every record type, no path prefixes. */
+function everything(): Interest {
+  return {
+    types: Array.from({ length: EVENT_TYPE_COUNT }, (_, t) => t > 0),
+    pathTypes: 0n,
+    prefixes: [],
+    openFlagsMask: 0,
+    notes: [],
+  };
 }
 
 /** Inode of the initial pid namespace (`/proc/1/ns/pid`), when readable. */

@@ -70,13 +70,23 @@ Deno.test("a command that is not in this build yet says so and exits 2", async (
 Deno.test("run --help lists the live sensor's options", async () => {
   const r = await kestrel("run", "--help");
   assert.equal(r.code, 0);
-  for (const flag of ["--rules DIR", "--events-out FILE", "--ringbuf-size BYTES", "--duration"]) {
+  for (
+    const flag of [
+      "--config FILE",
+      "--rules DIR",
+      "--listen HOST:PORT",
+      "--replay FILE|-",
+      "--events-out FILE",
+      "--ringbuf-size BYTES",
+      "--duration",
+    ]
+  ) {
     assert.ok(r.stdout.includes(flag), flag);
   }
 });
 
 Deno.test("run rejects a ring buffer size that is not a power of 2", async () => {
-  const r = await kestrel("run", "--ringbuf-size", "3000");
+  const r = await kestrel("run", "--listen", "127.0.0.1:0", "--ringbuf-size", "3000");
   assert.equal(r.code, 2);
   assert.equal(
     r.stderr,
@@ -85,10 +95,10 @@ Deno.test("run rejects a ring buffer size that is not a power of 2", async () =>
 });
 
 Deno.test("run rejects a bad --mode and unknown flags with one line", async () => {
-  const mode = await kestrel("run", "--mode", "block");
+  const mode = await kestrel("run", "--listen", "127.0.0.1:0", "--mode", "block");
   assert.equal(mode.code, 2);
   assert.equal(mode.stderr, 'kestrel run: --mode must be detect or enforce, not "block"\n');
-  const flag = await kestrel("run", "--bogus");
+  const flag = await kestrel("run", "--listen", "127.0.0.1:0", "--bogus");
   assert.equal(flag.code, 2);
   assert.match(
     flag.stderr,

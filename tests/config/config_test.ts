@@ -89,7 +89,7 @@ Deno.test("defaults: every schema key has a default and every default a schema k
     );
   const keys = schemaKeys().filter((k) => k !== "alerts.type").sort();
   assert.deepEqual(leaves(DEFAULT_CONFIG).sort(), keys);
-  assert.equal(keys.length, 61);
+  assert.equal(keys.length, 62);
 });
 
 Deno.test("defaults: a file stating every default loads to the defaults", () => {
@@ -256,7 +256,8 @@ Deno.test("mistake: unknown table names the table and its header line", () => {
   assert.equal(
     onlyError("[alerts.kafka]\nbrokers = 3\n"),
     "kestrel.toml:1:1: unknown table [alerts.kafka]: [alerts] has outputs, file_path, " +
-      "rotation, retention_days, max_file_size_mb, [alerts.syslog], [alerts.webhook]",
+      "rotation, retention_days, max_file_size_mb, dedup_window_sec, [alerts.syslog], " +
+      "[alerts.webhook]",
   );
 });
 

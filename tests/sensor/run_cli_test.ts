@@ -2,7 +2,9 @@
  * `kestrel run` as a real subprocess: alerts on stdout, decoded events in
  * `--events-out` (which `kestrel replay` reads back to the same alert),
  * SIGTERM and `--duration` stop it cleanly with exit 0, and an
- * unprivileged start ends with one clear message and exit code 2.
+ * unprivileged start ends with one clear message and exit code 2. The REST
+ * API listens on a free port (`--listen 127.0.0.1:0`) with its token in a
+ * scratch data directory, so parallel tests never share port 9090.
  */
 import assert from "node:assert/strict";
 import { bpfTest } from "../ffi/require_bpf.ts";
@@ -36,8 +38,16 @@ function collect(stream: ReadableStream<Uint8Array>) {
   };
 }
 
+/** A config file in `dir` that keeps the daemon's state (the API token) in `dir/data`. */
+async function scratchConfig(dir: string): Promise<string> {
+  const path = `${dir}/kestrel.toml`;
+  await Deno.writeTextFile(path, `[general]\ndata_dir = "${dir}/data"\n`);
+  return path;
+}
+
 bpfTest("kestrel run: alerts on stdout, events to --events-out, SIGTERM stops it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kestrel-run-" });
+  const config = await scratchConfig(dir);
   const name = marker("cli");
   await Deno.mkdir(`${dir}/rules`);
   await Deno.writeTextFile(
@@ -51,6 +61,10 @@ bpfTest("kestrel run: alerts on stdout, events to --events-out, SIGTERM stops it
       "-A",
       MAIN,
       "run",
+      "--config",
+      config,
+      "--listen",
+      "127.0.0.1:0",
       "--rules",
       `${dir}/rules`,
       "--events-out",
@@ -119,30 +133,43 @@ bpfTest("kestrel run: alerts on stdout, events to --events-out, SIGTERM stops it
 }, { objects: SENSOR_OBJECTS });
 
 bpfTest(
-  "kestrel run --duration stops by itself; without rules it collects and says so",
+  "kestrel run --duration stops by itself; with an empty rules directory it collects",
   async () => {
-    const r = await run(Deno.execPath(), [
-      "run",
-      "-A",
-      MAIN,
-      "run",
-      "--duration",
-      "0.5",
-      "--config",
-      "kestrel.toml",
-    ], { env: { NO_COLOR: "1" } });
+    const dir = await Deno.makeTempDir({ prefix: "kestrel-run-" });
+    let r;
+    try {
+      const config = await scratchConfig(dir);
+      await Deno.mkdir(`${dir}/rules`);
+      r = await run(Deno.execPath(), [
+        "run",
+        "-A",
+        MAIN,
+        "run",
+        "--config",
+        config,
+        "--rules",
+        `${dir}/rules`,
+        "--duration",
+        "0.5",
+        "--listen",
+        "127.0.0.1:0",
+      ], { env: { NO_COLOR: "1" } });
+      // The generated API token: private to its owner.
+      assert.equal((await Deno.stat(`${dir}/data/api.token`)).mode! & 0o777, 0o600);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "");
     const lines = r.stderr.trim().split("\n");
     assert.equal(
       lines[0],
-      "kestrel run: config file not read yet (kestrel.toml); using the defaults",
-    );
-    assert.equal(
-      lines[1],
-      "kestrel run: no --rules given: collecting events without detection rules",
+      `kestrel: REST API on ${
+        /http:\/\/127\.0\.0\.1:\d+/.exec(lines[0])?.[0]
+      } (token in ${dir}/data/api.token)`,
     );
     assert.match(r.stderr, /^BPF: libbpf \d+\.\d+, BTF yes/m);
+    assert.match(r.stderr, /^kestrel run: collecting with 0 rule\(s\)/m);
     const stats = JSON.parse(lines.at(-1)!);
     assert.equal(stats.rules, 0);
     assert.equal(stats.alerts, 0);

@@ -1,0 +1,129 @@
+/**
+ * `analyze`: replays an event log through a fresh engine with the running
+ * rules, without touching live state (sequence state, the alert ring,
+ * outputs, metrics).
+ *
+ * A log named by path must be an absolute path that lies under one of the
+ * configured `[http] analyze_dirs`, both as written and once every symlink
+ * is resolved (realpath), and be a regular file: anything else is refused
+ * (400 for a malformed path or a file that is not a regular file, 403
+ * outside the directories or when none is configured, 404 when it does not
+ * exist inside them). The check of the path as written comes first, so the
+ * answer never tells whether a file outside the directories exists.
+ *
+ * @module
+ */
+import { isAbsolute, normalize } from "node:path";
+import type { AnalyzeFailed, AnalyzeInput, AnalyzeResult } from "../http/daemon_api.ts";
+import type { Alert } from "../engine/alerts.ts";
+import { Engine } from "../engine/engine.ts";
+import { FieldPaths } from "../engine/event.ts";
+import type { Schema } from "../engine/schema.ts";
+import { fileStream, newReadStats, readNdjson } from "../log/ndjson.ts";
+import type { LoadedRule } from "../rules/loader/mod.ts";
+import { AlertMaker } from "./alert_maker.ts";
+
+/** Alerts returned at most by one analyze call (all are counted in `stats.alerts`). */
+export const ANALYZE_MAX_ALERTS = 10_000;
+
+/** What one analyze run uses. */
+export interface AnalyzeContext {
+  /** The running ruleset's enabled rules. */
+  rules: readonly LoadedRule[];
+  /** The schema they were compiled against. */
+  schema: Schema;
+  /** Dedup window in seconds (0 = off), as live. */
+  dedupWindowSec: number;
+  /** `[http] analyze_dirs`: absolute directories logs may be read from. */
+  allowedDirs: readonly string[];
+}
+
+/** Replays `input` (an upload or an allowed path) and returns its alerts and counters. */
+export async function analyzeLog(input: AnalyzeInput, ctx: AnalyzeContext): Promise<AnalyzeResult> {
+  let stream: ReadableStream<Uint8Array>;
+  if (input.path !== undefined) {
+    const resolved = await resolveAnalyzePath(input.path, ctx.allowedDirs);
+    if (typeof resolved !== "string") return resolved;
+    try {
+      stream = fileStream(await Deno.open(resolved, { read: true }));
+    } catch (e) {
+      return { error: `cannot read ${input.path}: ${(e as Error).message}`, status: 403 };
+    }
+  } else {
+    stream = new Blob([input.ndjson ?? ""]).stream();
+  }
+  const maker = new AlertMaker(ctx.schema, ctx.dedupWindowSec);
+  const rules = ctx.rules;
+  const alerts: Alert[] = [];
+  let raised = 0;
+  const engine = new Engine(rules, {
+    schema: ctx.schema,
+    onMatch: (m) => {
+      const made = maker.make(rules[m.rule], m);
+      if (made === undefined) return;
+      raised++;
+      if (alerts.length < ANALYZE_MAX_ALERTS) alerts.push(made.alert);
+    },
+  });
+  const stats = newReadStats();
+  for await (const batch of readNdjson(stream, { paths: new FieldPaths(ctx.schema), stats })) {
+    for (const ev of batch) engine.process(ev);
+  }
+  return {
+    alerts,
+    stats: {
+      ...stats,
+      alerts: raised,
+      alertsOmitted: raised - alerts.length,
+      suppressed: engine.stats.suppressed,
+      deduplicated: maker.dedup.suppressed,
+    },
+  };
+}
+
+/**
+ * The real path of `path` when it may be analysed, else the refusal (see
+ * the module documentation for the rules and statuses).
+ */
+export async function resolveAnalyzePath(
+  path: string,
+  allowedDirs: readonly string[],
+): Promise<string | AnalyzeFailed> {
+  if (!isAbsolute(path)) return { error: `path must be absolute, not ${q(path)}`, status: 400 };
+  if (path.endsWith(".klog")) {
+    return { error: ".klog event logs are not supported in this build yet", status: 400 };
+  }
+  if (allowedDirs.length === 0) {
+    return {
+      error: "reading logs by path is off: no [http] analyze_dirs are configured",
+      status: 403,
+    };
+  }
+  const outside: AnalyzeFailed = {
+    error: `${q(path)} is outside the configured analyze directories`,
+    status: 403,
+  };
+  if (!allowedDirs.some((d) => isUnder(normalize(path), normalize(d)))) return outside;
+  let real: string;
+  try {
+    real = await Deno.realPath(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { error: `no such log: ${q(path)}`, status: 404 };
+    return { error: `cannot resolve ${q(path)}: ${(e as Error).message}`, status: 403 };
+  }
+  const realDirs = await Promise.all(allowedDirs.map((d) => Deno.realPath(d).catch(() => null)));
+  if (!realDirs.some((d) => d !== null && isUnder(real, d))) return outside;
+  const info = await Deno.stat(real);
+  if (!info.isFile) return { error: `${q(path)} is not a regular file`, status: 400 };
+  return real;
+}
+
+/** Whether `path` lies strictly inside `dir` (both normalised, absolute). */
+function isUnder(path: string, dir: string): boolean {
+  const d = dir.endsWith("/") ? dir : dir + "/";
+  return path.startsWith(d) && path.length > d.length;
+}
+
+function q(s: string): string {
+  return JSON.stringify(s.length > 200 ? s.slice(0, 200) + "…" : s);
+}

@@ -1,0 +1,80 @@
+/**
+ * The daemon's ruleset: the rules directory loaded whole, with an identity
+ * for health and reload answers. A load with any error is refused whole
+ * (the caller keeps the ruleset it has).
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import type { Diagnostic } from "../eql/errors.ts";
+import type { Schema } from "../engine/schema.ts";
+import { type LoadedRule, type LoadNote, loadRules } from "../rules/loader/mod.ts";
+
+/** A loaded ruleset. */
+export interface Ruleset {
+  /** Every rule that loaded (enabled or not). */
+  readonly all: readonly LoadedRule[];
+  /** The enabled ones: what the engine runs. */
+  readonly enabled: readonly LoadedRule[];
+  /** The manifest's version, or `sha256:` and 12 hex digits of the rules' ids and hashes. */
+  readonly version: string;
+  /** 1 for the ruleset loaded at start, one more for each reload swapped in. */
+  readonly generation: number;
+  /** When it was loaded, RFC 3339. */
+  readonly loadedAt: string;
+  /** Warnings of the load. */
+  readonly warnings: readonly Diagnostic[];
+  /** Notes of the load (skipped files). */
+  readonly notes: readonly LoadNote[];
+}
+
+/** A load that gave a ruleset, or every diagnostic of one that did not. */
+export type RulesetLoad =
+  | { ok: true; ruleset: Ruleset }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/**
+ * Loads `dir` (none: an empty ruleset) against `schema` in ECS mode, as
+ * generation `generation`.
+ */
+export async function loadRuleset(
+  dir: string | undefined,
+  schema: Schema,
+  generation: number,
+): Promise<RulesetLoad> {
+  if (dir === undefined) {
+    return { ok: true, ruleset: makeRuleset([], undefined, generation, [], []) };
+  }
+  const r = await loadRules(dir, { schema, schemaMode: "ecs" });
+  if (r.diagnostics.some((d) => d.severity === "error")) {
+    return { ok: false, diagnostics: r.diagnostics };
+  }
+  return {
+    ok: true,
+    ruleset: makeRuleset(r.rules, r.manifest?.version, generation, r.diagnostics, r.notes),
+  };
+}
+
+function makeRuleset(
+  rules: LoadedRule[],
+  manifestVersion: string | undefined,
+  generation: number,
+  warnings: Diagnostic[],
+  notes: LoadNote[],
+): Ruleset {
+  return {
+    all: rules,
+    enabled: rules.filter((r) => r.enabled),
+    version: manifestVersion ?? digest(rules),
+    generation,
+    loadedAt: new Date().toISOString(),
+    warnings,
+    notes,
+  };
+}
+
+/** `sha256:` + 12 hex digits over the sorted (id, hash, enabled) of every rule. */
+function digest(rules: readonly LoadedRule[]): string {
+  const text = rules.map((r) => `${r.id}\t${r.hash}\t${r.enabled}`).sort().join("\n");
+  return `sha256:${createHash("sha256").update(text).digest("hex").slice(0, 12)}`;
+}
