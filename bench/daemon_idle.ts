@@ -20,6 +20,7 @@
  * @module
  */
 import { syntheticEvents } from "../samples/synthetic.ts";
+import { helloWorldMemory, processMemory } from "./process_memory.ts";
 
 const idleSeconds = Number(Deno.args[0] ?? 30);
 const loadSeconds = Number(Deno.args[1] ?? 20);
@@ -29,12 +30,6 @@ const CORPUS = `${ROOT}tests/fixtures/rules/corpus`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (kb: number) => (kb / 1024).toFixed(1);
-
-function memory(pid: number): { rss: number; hwm: number; anon: number; file: number } {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
-  return { rss: kb("VmRSS"), hwm: kb("VmHWM"), anon: kb("RssAnon"), file: kb("RssFile") };
-}
 
 /** Starts `kestrel run ARGS`, waits for its source to be up; returns it and its REST URL. */
 async function startDaemon(args: string[]): Promise<{ child: Deno.ChildProcess; url: string }> {
@@ -76,33 +71,12 @@ async function idleMemory(): Promise<void> {
   let peak = 0;
   for (let s = 0; s < idleSeconds; s++) {
     await sleep(1000);
-    peak = Math.max(peak, memory(child.pid).rss);
+    peak = Math.max(peak, processMemory(child.pid).rss);
   }
-  const mem = memory(child.pid);
+  const mem = processMemory(child.pid);
   await stop(child);
 
-  const hello = new Deno.Command(Deno.execPath(), {
-    args: [
-      "eval",
-      "--no-config",
-      `Deno.serve({ port: 0, onListen: ({ port }) => console.error("listening " + port) }, () => new Response("hello"));`,
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let port = 0;
-  for await (const chunk of hello.stderr.pipeThrough(new TextDecoderStream())) {
-    const m = /listening (\d+)/.exec(chunk);
-    if (m) {
-      port = Number(m[1]);
-      break;
-    }
-  }
-  await (await fetch(`http://127.0.0.1:${port}/`)).text();
-  await sleep(2000);
-  const helloMem = memory(hello.pid);
-  hello.kill("SIGTERM");
-  await hello.status;
+  const helloMem = await helloWorldMemory();
 
   console.log("| process | RSS | peak RSS | anon / file MB |");
   console.log("|---|---|---|---|");

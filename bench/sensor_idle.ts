@@ -10,6 +10,8 @@
  *
  * @module
  */
+import { helloWorldMemory, processMemory } from "./process_memory.ts";
+
 const seconds = Number(Deno.args[0] ?? 30);
 const ROOT = new URL("../", import.meta.url).pathname;
 const TICKS = 100; // USER_HZ
@@ -18,18 +20,6 @@ function cpuTicks(pid: number): number {
   const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return Number(f[11]) + Number(f[12]);
-}
-
-function memory(pid: number): Record<string, number> {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
-  return {
-    rss: kb("VmRSS"),
-    hwm: kb("VmHWM"),
-    anon: kb("RssAnon"),
-    file: kb("RssFile"),
-    shmem: kb("RssShmem"),
-  };
 }
 
 /** Reads a child's stderr until `pattern` appears. */
@@ -70,37 +60,15 @@ const t0 = cpuTicks(kestrel.pid), w0 = performance.now();
 let peak = 0;
 for (let s = 0; s < seconds; s++) {
   await sleep(1000);
-  peak = Math.max(peak, memory(kestrel.pid).rss);
+  peak = Math.max(peak, processMemory(kestrel.pid).rss);
 }
 const cpu = (cpuTicks(kestrel.pid) - t0) / TICKS / ((performance.now() - w0) / 1000);
-const mem = memory(kestrel.pid);
+const mem = processMemory(kestrel.pid);
 kestrel.kill("SIGTERM");
 await kestrel.status;
 await Deno.remove(scratch, { recursive: true });
 
-// A bare Deno.serve hello-world, after one request.
-const hello = new Deno.Command(Deno.execPath(), {
-  args: [
-    "eval",
-    "--no-config",
-    `Deno.serve({ port: 0, onListen: ({ port }) => console.error("listening " + port) }, () => new Response("hello"));`,
-  ],
-  stdout: "null",
-  stderr: "piped",
-}).spawn();
-let port = 0;
-for await (const chunk of hello.stderr.pipeThrough(new TextDecoderStream())) {
-  const m = /listening (\d+)/.exec(chunk);
-  if (m) {
-    port = Number(m[1]);
-    break;
-  }
-}
-await (await fetch(`http://127.0.0.1:${port}/`)).text();
-await sleep(2000);
-const helloMem = memory(hello.pid);
-hello.kill("SIGTERM");
-await hello.status;
+const helloMem = await helloWorldMemory();
 
 console.log("| process | RSS | peak RSS | anon / file / shmem | CPU |");
 console.log("|---|---|---|---|---|");
