@@ -7,7 +7,7 @@
  */
 import type { FieldPaths, JsonEvent } from "../engine/event.ts";
 import { fileStream, readNdjson, type ReadStats } from "../log/ndjson.ts";
-import { UsageError } from "./usage.ts";
+import { required, UsageError } from "./usage.ts";
 
 /** Reader options shared by the commands. */
 export interface EventSourceOptions {
@@ -81,4 +81,39 @@ export function parseDuration(command: string, flag: string, text: string): bigi
     );
   }
   return BigInt(m[1]) * UNITS[m[2]];
+}
+
+/** The flags every command that reads an event log takes (`--events`, time, category, reordering). */
+export const EVENT_FLAGS = {
+  events: { type: "string" },
+  "timestamp-field": { type: "string" },
+  "category-field": { type: "string" },
+  "reorder-window": { type: "string" },
+} as const;
+
+/** What {@link EVENT_FLAGS} say, checked: the log path and the reader options. */
+export interface EventFlagValues {
+  events: string;
+  timestampField?: string;
+  categoryField?: string;
+  reorderWindowNs: bigint;
+}
+
+/** Reads {@link EVENT_FLAGS} from parsed `values`; a missing `--events` or a bad duration is a usage error. */
+export function eventFlags(
+  command: string,
+  values: {
+    events?: string;
+    "timestamp-field"?: string;
+    "category-field"?: string;
+    "reorder-window"?: string;
+  },
+): EventFlagValues {
+  const reorder = values["reorder-window"];
+  return {
+    events: required(command, "--events FILE", values.events),
+    timestampField: values["timestamp-field"],
+    categoryField: values["category-field"],
+    reorderWindowNs: reorder ? parseDuration(command, "--reorder-window", reorder) : 0n,
+  };
 }

@@ -12,7 +12,7 @@ import { FieldPaths, formatNanos } from "../engine/event.ts";
 import { Engine, type Match } from "../engine/engine.ts";
 import { isMatch, PipeChain, type PipeOutput } from "../engine/pipes.ts";
 import { compileGetter, compilePredicate } from "../runtimes/js/mod.ts";
-import { openEvents, parseDuration } from "./events.ts";
+import { EVENT_FLAGS, eventFlags, openEvents } from "./events.ts";
 import { EXIT, oneOf, parseFlags, required } from "./usage.ts";
 
 const HELP = `Usage: kestrel query --eql QUERY --events FILE|- [options]
@@ -35,13 +35,10 @@ Options:
 export async function queryCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags("query", argv, {
     eql: { type: "string" },
-    events: { type: "string" },
     format: { type: "string" },
     "case-insensitive": { type: "boolean" },
     schema: { type: "string" },
-    "timestamp-field": { type: "string" },
-    "category-field": { type: "string" },
-    "reorder-window": { type: "string" },
+    ...EVENT_FLAGS,
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -49,16 +46,13 @@ export async function queryCommand(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const eql = required("query", "--eql QUERY", values.eql);
-  const events = required("query", "--events FILE", values.events);
+  const log = eventFlags("query", values);
   const format = oneOf("query", "--format", values.format ?? "ndjson", ["ndjson", "table"]);
   const schemaMode = oneOf("query", "--schema", values.schema ?? "dynamic", [
     "ecs",
     "dynamic",
   ]) as SchemaMode;
   const dialect: Dialect = values["case-insensitive"] ? "legacy" : "elastic";
-  const reorder = values["reorder-window"]
-    ? parseDuration("query", "--reorder-window", values["reorder-window"])
-    : 0n;
 
   const schema = Schema.ecs();
   const compiled = compileQuery(eql, { schema, schemaMode, dialect, origin: { file: "<query>" } });
@@ -84,15 +78,15 @@ export async function queryCommand(argv: string[]): Promise<number> {
     : (o: PipeOutput) => console.log(JSON.stringify(toJson(o)));
   const engine = new Engine([{ id: "query", dialect, ir: { ...ir, pipes: [] } }], {
     schema,
-    categoryField: values["category-field"],
+    categoryField: log.categoryField,
     onMatch: (m: Match) => {
       for (const out of chain.push({ events: m.events })) print(out);
     },
   });
-  const source = await openEvents(events, {
+  const source = await openEvents(log.events, {
     paths: new FieldPaths(schema),
-    timestampField: values["timestamp-field"],
-    reorderWindowNs: reorder,
+    timestampField: log.timestampField,
+    reorderWindowNs: log.reorderWindowNs,
     command: "query",
   });
   for await (const batch of source.batches) {

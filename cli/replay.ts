@@ -11,7 +11,7 @@ import { FieldPaths } from "../engine/event.ts";
 import { Engine } from "../engine/engine.ts";
 import { AlertWriter } from "../engine/alert_writer.ts";
 import { loadRules } from "../rules/loader/mod.ts";
-import { openEvents, parseDuration } from "./events.ts";
+import { EVENT_FLAGS, eventFlags, openEvents } from "./events.ts";
 import { EXIT, oneOf, parseFlags, required, UsageError } from "./usage.ts";
 
 const HELP = `Usage: kestrel replay --rules DIR --events FILE|- [options]
@@ -33,13 +33,10 @@ Options:
 export async function replayCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags("replay", argv, {
     rules: { type: "string" },
-    events: { type: "string" },
     runtime: { type: "string" },
     package: { type: "string" },
     schema: { type: "string" },
-    "timestamp-field": { type: "string" },
-    "category-field": { type: "string" },
-    "reorder-window": { type: "string" },
+    ...EVENT_FLAGS,
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -47,7 +44,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const rulesPath = required("replay", "--rules DIR", values.rules);
-  const events = required("replay", "--events FILE", values.events);
+  const log = eventFlags("replay", values);
   oneOf("replay", "--runtime", values.runtime ?? "js", ["js"]);
   if (values.package) {
     throw new UsageError(
@@ -58,9 +55,6 @@ export async function replayCommand(argv: string[]): Promise<number> {
     "ecs",
     "dynamic",
   ]) as SchemaMode;
-  const reorder = values["reorder-window"]
-    ? parseDuration("replay", "--reorder-window", values["reorder-window"])
-    : 0n;
 
   const schema = Schema.ecs();
   const loaded = await loadRules(rulesPath, { schema, schemaMode });
@@ -74,13 +68,13 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const writer = new AlertWriter(Deno.stdout);
   const engine = new Engine(rules, {
     schema,
-    categoryField: values["category-field"],
+    categoryField: log.categoryField,
     onMatch: (m) => writer.write(rules[m.rule], m),
   });
-  const source = await openEvents(events, {
+  const source = await openEvents(log.events, {
     paths: new FieldPaths(schema),
-    timestampField: values["timestamp-field"],
-    reorderWindowNs: reorder,
+    timestampField: log.timestampField,
+    reorderWindowNs: log.reorderWindowNs,
     command: "replay",
   });
   for await (const batch of source.batches) {

@@ -16,7 +16,7 @@ import { type Event, FieldPaths } from "../engine/event.ts";
 import { Engine } from "../engine/engine.ts";
 import { compilePredicate, type Predicate, type RuntimeContext } from "../runtimes/js/mod.ts";
 import { type LoadedRule, loadRules } from "../rules/loader/mod.ts";
-import { openEvents } from "./events.ts";
+import { EVENT_FLAGS, eventFlags, openEvents } from "./events.ts";
 import { EXIT, parseFlags, required } from "./usage.ts";
 
 const HELP = `Usage: kestrel test --rules DIR --rule ID --events FILE|- [options]
@@ -30,6 +30,7 @@ Options:
   --events FILE|-             NDJSON event log (required)
   --timestamp-field FIELD     event time field (default @timestamp)
   --category-field FIELD      event category field (default event.category)
+  --reorder-window DURATION   sort events this far out of order (e.g. 2s; default 0)
   -h, --help                  show this help`;
 
 /** One explained condition: the text shown and its compiled predicate. */
@@ -43,9 +44,7 @@ export async function testCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags("test", argv, {
     rules: { type: "string" },
     rule: { type: "string" },
-    events: { type: "string" },
-    "timestamp-field": { type: "string" },
-    "category-field": { type: "string" },
+    ...EVENT_FLAGS,
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -54,7 +53,7 @@ export async function testCommand(argv: string[]): Promise<number> {
   }
   const rulesPath = required("test", "--rules DIR", values.rules);
   const ruleId = required("test", "--rule ID", values.rule);
-  const events = required("test", "--events FILE", values.events);
+  const log = eventFlags("test", values);
 
   const schema = Schema.ecs();
   const loaded = await loadRules(rulesPath, { schema });
@@ -65,7 +64,7 @@ export async function testCommand(argv: string[]): Promise<number> {
     console.error(`kestrel test: no valid rule with id "${ruleId}" under ${rulesPath}`);
     return EXIT.failed;
   }
-  const categoryField = values["category-field"] ?? "event.category";
+  const categoryField = log.categoryField ?? "event.category";
   const explainers = stepExplainers(rule, schema, categoryField, loaded.manifest?.globals ?? {});
   const matched: string[] = [];
   const engine = new Engine([rule], {
@@ -73,9 +72,10 @@ export async function testCommand(argv: string[]): Promise<number> {
     categoryField,
     onMatch: (m) => matched.push(m.events.map((e) => `line ${e.seq}`).join(", ")),
   });
-  const source = await openEvents(events, {
+  const source = await openEvents(log.events, {
     paths: new FieldPaths(schema),
-    timestampField: values["timestamp-field"],
+    timestampField: log.timestampField,
+    reorderWindowNs: log.reorderWindowNs,
     command: "test",
   });
   const single = rule.ir.kind === "event";
