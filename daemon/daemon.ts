@@ -47,9 +47,11 @@ import {
 import { type ByteSink, createOutputs, type OutputSet } from "../outputs/mod.ts";
 import { type LoadedRule, loadRulesFromSources, ruleMetadata } from "../rules/loader/mod.ts";
 import { checkBpfAvailable, SensorUnavailable } from "../sensor/mod.ts";
-import { AlertMaker } from "./alert_maker.ts";
+import { AlertMaker, type AlertOutcome } from "./alert_maker.ts";
 import { ALERT_RING_CAPACITY, AlertRing } from "./alert_ring.ts";
 import { analyzeLog } from "./analyze.ts";
+import { Enforcement } from "./enforcement.ts";
+import { hostId } from "../engine/procs.ts";
 import { outputsOptions } from "./outputs.ts";
 import { ReplaySource } from "./replay_source.ts";
 import { loadRuleset, type Ruleset } from "./ruleset.ts";
@@ -123,6 +125,7 @@ export class Daemon implements DaemonApi {
   #source: LiveSource | undefined;
   #server: RunningServer | undefined;
   #eventsOut: Deno.FsFile | undefined;
+  #enforcement: Enforcement | undefined;
   #tokenPath: string | undefined;
   #reloadChain: Promise<unknown> = Promise.resolve();
   #stopping: Promise<void> | undefined;
@@ -134,9 +137,7 @@ export class Daemon implements DaemonApi {
     this.#opts = opts;
     this.#config = opts.config;
     this.#log = opts.log ?? ((line) => console.error(line));
-    const mode = opts.mode ?? opts.config.general.mode;
-    // Enforcement is not available yet: an enforce configuration detects.
-    this.#mode = mode === "enforce" ? "detect" : mode;
+    this.#mode = opts.mode ?? opts.config.general.mode;
     this.#ring = new AlertRing(opts.alertRingCapacity ?? ALERT_RING_CAPACITY);
     this.#maker = new AlertMaker(this.#schema, opts.config.alerts.dedup_window_sec);
   }
@@ -185,6 +186,7 @@ export class Daemon implements DaemonApi {
       throw new DaemonStartError(`cannot start the alert outputs: ${(e as Error).message}`, 1);
     }
     await this.#startHttp();
+    if (source !== "none") await this.#startEnforcement(source === "ebpf");
     if (source === "ebpf") await this.#startSensor();
     else if (source === "replay") await this.#startReplay();
     else {
@@ -231,6 +233,28 @@ export class Daemon implements DaemonApi {
       onBatch: (events, ms) => this.#latency.observe(ms / 1000 / events, events),
       log: this.#log,
     };
+  }
+
+  /** Enforcement first: the kernel refuses blocked execs and connections before events flow. */
+  async #startEnforcement(kernel: boolean): Promise<void> {
+    const mode = this.#mode === "enforce" ? "enforce" : "detect";
+    try {
+      this.#enforcement = Enforcement.start({
+        mode,
+        security: this.#config.security,
+        schema: this.#schema,
+        host: { id: await hostId(), name: Deno.hostname() },
+        kernel,
+        onVerdict: (rule, match, outcome) => this.#alert(rule, match, false, outcome),
+        log: this.#log,
+      }, this.#ruleset.enabled);
+    } catch (e) {
+      throw new DaemonStartError(
+        `cannot start enforcement: ${(e as Error).message}`,
+        kernel ? 2 : 1,
+      );
+    }
+    this.#log(`kestrel run: enforcement: ${this.#enforcement.describe()}`);
   }
 
   async #startSensor(): Promise<void> {
@@ -291,9 +315,21 @@ export class Daemon implements DaemonApi {
     };
   }
 
-  /** A live match: dedup, alert, then the ring, the subscribers and the outputs. */
+  /** A live match: the response (see `./enforcement.ts`), then its alert. */
   #onMatch(rule: LoadedRule, match: Match, degraded: boolean): void {
-    const made = this.#maker.make(rule, match, degraded);
+    const outcome = this.#enforcement?.outcome(rule, match);
+    if (outcome === null) return; // the kernel's verdict raises this alert
+    this.#alert(rule, match, degraded, outcome);
+  }
+
+  /** Dedup, alert, then the ring, the subscribers and the outputs. */
+  #alert(
+    rule: LoadedRule,
+    match: Pick<Match, "kind" | "events" | "entity">,
+    degraded: boolean,
+    outcome?: AlertOutcome,
+  ): void {
+    const made = this.#maker.make(rule, match, degraded, outcome);
     if (made === undefined) return;
     const { alert, timeNs } = made;
     this.#ring.push(alert, timeNs);
@@ -339,10 +375,11 @@ export class Daemon implements DaemonApi {
       mode: this.#mode,
       uptimeSeconds: Math.round(performance.now() - this.#started) / 1000,
       bpf: {
-        programsAttached: this.#source?.programsAttached() ?? 0,
+        programsAttached: (this.#source?.programsAttached() ?? 0) +
+          (this.#enforcement?.programsAttached() ?? 0),
         features: this.#source?.features() ?? {},
       },
-      enforcement: "none: detect mode",
+      enforcement: this.#enforcement?.describe() ?? "none: no live source",
       degraded,
       ruleset: {
         version: r.version,
@@ -391,6 +428,17 @@ export class Daemon implements DaemonApi {
     }
     if (this.#stopping) throw new ApiError(503, "the daemon is shutting down");
     const next = loaded.ruleset;
+    try {
+      this.#enforcement?.setRules(next.enabled);
+    } catch (e) {
+      const message = `the ruleset cannot be enforced: ${(e as Error).message}`;
+      this.#log(`kestrel: reload refused: ${message}`);
+      this.#enforcement?.setRules(this.#ruleset.enabled);
+      return {
+        ok: false,
+        diagnostics: [{ severity: "error", message, file: dir ?? "<rules>", line: 1, col: 1 }],
+      };
+    }
     const source = this.#source;
     if (source !== undefined) {
       // Synchronous from here to the swap: no event is evaluated half by each ruleset.
@@ -398,6 +446,7 @@ export class Daemon implements DaemonApi {
       try {
         source.setRules(next.enabled);
       } catch (e) {
+        this.#enforcement?.setRules(this.#ruleset.enabled);
         const message = `the ruleset cannot run: ${(e as Error).message}`;
         this.#log(`kestrel: reload refused: ${message}`);
         return {
@@ -470,6 +519,9 @@ export class Daemon implements DaemonApi {
       rules: this.#ruleset?.enabled.length ?? 0,
       ...this.#source?.summary(),
       alerts_raised: this.#ring.added,
+      ...(this.#enforcement
+        ? { enforcement: { ...this.#enforcement.counts, ...this.#enforcement.enforcer?.counts } }
+        : {}),
       deduplicated: this.#maker.dedup.suppressed,
     };
   }
@@ -477,7 +529,11 @@ export class Daemon implements DaemonApi {
   async #release(): Promise<void> {
     await this.#reloadChain;
     try {
-      await this.#source?.stop();
+      try {
+        await this.#source?.stop();
+      } finally {
+        await this.#enforcement?.stop();
+      }
     } finally {
       try {
         await this.#outputs?.close();

@@ -429,6 +429,14 @@ export class BpfObject implements Disposable {
     return this.#track(program, link);
   }
 
+  /** Attaches a `cgroup/*` program to the cgroup v2 directory open as `cgroupFd` (and its descendants). */
+  attachCgroup(program: string, cgroupFd: number): BpfLink {
+    const p = this.#loadedProgram(program);
+    const link = lib().bpf_program__attach_cgroup(p, cgroupFd);
+    if (link === null) this.#attachFailed(program, p, ` to cgroup fd ${cgroupFd}`);
+    return this.#track(program, link);
+  }
+
   /** The live links, in attach order. */
   links(): BpfLink[] {
     return [...this.#links];

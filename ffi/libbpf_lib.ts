@@ -47,6 +47,7 @@ const SYMBOLS = {
     parameters: ["pointer", "i32", "buffer", "usize", "buffer"],
     result: "pointer",
   },
+  bpf_program__attach_cgroup: { parameters: ["pointer", "i32"], result: "pointer" },
   bpf_link__destroy: { parameters: ["pointer"], result: "i32" },
   bpf_map__fd: { parameters: ["pointer"], result: "i32" },
   bpf_map__type: { parameters: ["pointer"], result: "u32" },
