@@ -22,7 +22,6 @@
  * @module
  */
 import type { IrExpr, RuleIR } from "../eql/ir.ts";
-import type { AlertAction } from "./alerts.ts";
 import { parseProcStat } from "./procs.ts";
 
 /** `[general] mode` as far as enforcement is concerned. */
@@ -287,16 +286,6 @@ export function parseIp(text: string): { family: 4 | 6; bytes: Uint8Array } | un
     return { family: 4, bytes: v4bytes };
   }
   return { family: 6, bytes };
-}
-
-/** The alert action for `ruleAction` when nothing (detect) or everything (enforce) went as planned. */
-export function plannedAction(
-  mode: EnforceMode,
-  ruleAction: "alert" | "block" | "kill",
-): AlertAction {
-  if (ruleAction === "alert") return "alert";
-  if (mode === "detect") return ruleAction === "block" ? "would_block" : "would_kill";
-  return ruleAction === "block" ? "blocked" : "killed";
 }
 
 /**
