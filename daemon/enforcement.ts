@@ -65,6 +65,7 @@ export class Enforcement {
   readonly #paths: FieldPaths;
   readonly #pid: number | undefined;
   readonly #entity: number | undefined;
+  readonly #executable: number | undefined;
   #enforcer: Enforcer | undefined;
   #plan: EnforcementPlan | undefined;
   /** Block rules that cannot be enforced, by id (without the kernel side: all of them). */
@@ -78,6 +79,7 @@ export class Enforcement {
     this.#paths = new FieldPaths(opts.schema);
     this.#pid = opts.schema.lookup("process.pid")?.id;
     this.#entity = opts.schema.lookup("process.entity_id")?.id;
+    this.#executable = opts.schema.lookup("process.executable")?.id;
   }
 
   /** Starts enforcement for `rules`; the kernel side throws `BpfError` when BPF cannot load. */
@@ -160,7 +162,21 @@ export class Enforcement {
   outcome(rule: LoadedRule, match: Match): AlertOutcome | null {
     if (rule.action === "alert") return { action: "alert" };
     if (rule.action === "block") {
-      if (this.#plan?.kernelRules.has(rule.id)) return null;
+      const plan = this.#plan;
+      if (plan?.kernelRules.has(rule.id)) {
+        const paths = plan.execPaths.get(rule.id);
+        if (paths === undefined) return null; // connections: every destination is in the kernel
+        const exe = this.#executable === undefined
+          ? undefined
+          : match.events[0].get(this.#executable);
+        if (typeof exe === "string" && paths.has(exe)) return null;
+        return {
+          action: "failed",
+          actionError: `not blocked: ${
+            typeof exe === "string" ? exe : "the file"
+          } did not exist when the rules were loaded (a reload resolves it again)`,
+        };
+      }
       const why = this.#unenforceable.get(rule.id);
       if (this.#enforcer === undefined && this.mode === "detect") return { action: "would_block" };
       return {

@@ -99,6 +99,8 @@ export interface EnforcementPaths {
 export interface EnforcementPlan {
   /** Rule ids whose blocks the kernel decides (their alerts come from verdicts). */
   kernelRules: Set<string>;
+  /** Per exec rule of `kernelRules`: the paths that have kernel entries (others were missing). */
+  execPaths: Map<string, Set<string>>;
   /** Block rules that cannot be enforced before the action, with the reason. */
   unenforceable: Map<string, string>;
   /** Exec and connect entries written. */
@@ -285,6 +287,7 @@ export class Enforcer {
   setRules(rules: readonly LoadedRule[]): EnforcementPlan {
     const plan: EnforcementPlan = {
       kernelRules: new Set(),
+      execPaths: new Map(),
       unenforceable: new Map(),
       execEntries: 0,
       netEntries: 0,
@@ -315,6 +318,8 @@ export class Enforcer {
       new DataView(value.buffer).setUint32(4, generation, true);
       plan.kernelRules.add(rule.id);
       if (p.kind === "exec") {
+        const written = new Set<string>();
+        plan.execPaths.set(rule.id, written);
         for (const t of p.targets) {
           const file = fileId(t.path);
           if (file === undefined) {
@@ -342,6 +347,7 @@ export class Enforcer {
             values.set(hex, value);
           }
           paths.set(`${file.ino}:${file.dev}`, t.path);
+          written.add(t.path);
         }
       } else {
         for (const t of p.targets) {
