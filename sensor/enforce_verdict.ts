@@ -93,7 +93,7 @@ export function decodeVerdict(
     address = Array.from({ length: 4 }, (_, i) => view.getUint8(offset + 72 + i)).join(".");
   } else if (family === 10) {
     const groups = Array.from({ length: 8 }, (_, i) => view.getUint16(offset + 72 + 2 * i, false));
-    address = groups.map((g) => g.toString(16)).join(":");
+    address = ipv6Text(groups);
   }
   return {
     kind,
@@ -115,6 +115,24 @@ export function decodeVerdict(
     comm: cString(view, offset + 88, 16),
     filename: cString(view, offset + 104, 256),
   };
+}
+
+/** RFC 5952 text of eight 16-bit groups: the longest run of two or more zero groups becomes `::`. */
+export function ipv6Text(groups: readonly number[]): string {
+  let best = -1, bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j;
+  }
+  const hex = (gs: readonly number[]) => gs.map((g) => g.toString(16)).join(":");
+  if (best < 0) return hex(groups);
+  return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
 }
 
 /** The process start, in boot ns, of a live pid (from `/proc/<pid>/stat`), for connects. */

@@ -217,8 +217,8 @@ bpfTest("the LSM program compiles; its load is attempted and the outcome reporte
 });
 
 /** Connects from a child process (the test process is the sensor here: protected). */
-async function connect(port: number): Promise<{ ok: boolean; stderr: string }> {
-  const out = await run("bash", ["-c", `exec 3<>/dev/tcp/127.0.0.1/${port} && echo connected`]);
+async function connect(port: number, host = "127.0.0.1"): Promise<{ ok: boolean; stderr: string }> {
+  const out = await run("bash", ["-c", `exec 3<>/dev/tcp/${host}/${port} && echo connected`]);
   return {
     ok: new TextDecoder().decode(out.stdout).trim() === "connected",
     stderr: new TextDecoder().decode(out.stderr),
@@ -260,6 +260,37 @@ bpfTest("connect blocking: EPERM to the blocked loopback port, another port conn
     open.close();
   }
   assert.equal(e.programsAttached, 0);
+});
+
+bpfTest("connect blocking over IPv6, and an IPv4 rule holds for ::ffff:127.0.0.1", async () => {
+  const v6 = Deno.listen({ hostname: "::1", port: 0 });
+  const v6open = Deno.listen({ hostname: "::1", port: 0 });
+  const v4 = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const p6 = (v6.addr as Deno.NetAddr).port, p4 = (v4.addr as Deno.NetAddr).port;
+  const { e, verdicts } = start();
+  try {
+    e.setRules(rules({
+      six: `network where destination.ip == "::1" and destination.port == ${p6}`,
+      four: `network where destination.ip == "127.0.0.1" and destination.port == ${p4}`,
+    }));
+    const refused = await connect(p6, "::1");
+    assert.equal(refused.ok, false);
+    assert.match(refused.stderr, /Operation not permitted/);
+    assert.equal((await connect((v6open.addr as Deno.NetAddr).port, "::1")).ok, true);
+    const mapped = await connect(p4, "::ffff:127.0.0.1");
+    assert.equal(mapped.ok, false);
+    assert.match(mapped.stderr, /Operation not permitted/);
+    e.flush();
+    assert.deepEqual(verdicts.map((v) => [v.kind, v.action, v.address, v.port]), [
+      ["connect6", "blocked", "::1", p6],
+      ["connect6", "blocked", "127.0.0.1", p4],
+    ]);
+  } finally {
+    await e.stop();
+    v6.close();
+    v6open.close();
+    v4.close();
+  }
 });
 
 bpfTest("detect mode: nothing is blocked, would_block is recorded", async () => {
