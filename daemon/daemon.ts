@@ -59,6 +59,8 @@ import { type LiveSource, SensorSource, type SourceCallbacks } from "./source.ts
 
 /** Bytes per `[ebpf] ringbuf_size` page. */
 const PAGE_BYTES = 4096;
+/** The sensor's longest wait for records in enforce mode (ms; 100 otherwise). */
+const ENFORCE_POLL_MS = 20;
 
 /** How the daemon is to run: the configuration and the command line's overrides. */
 export interface DaemonOptions {
@@ -274,6 +276,8 @@ export class Daemon implements DaemonApi {
       quotas: this.#quotas(),
       pushdown: this.#config.ebpf.interest_pushdown,
       eventsOut: this.#eventsOut,
+      // Kills wait for the engine to see the sequence's last event: read the ring sooner.
+      pollMs: this.#mode === "enforce" ? ENFORCE_POLL_MS : undefined,
     });
     try {
       await source.start();
