@@ -6,7 +6,8 @@
  *                              with a given parent) -> bpf_send_signal(SIGKILL): the process
  *                              dies before its first user instruction (exit status 137)
  *   tp_btf/sys_enter           mmap(PROT_EXEC) of a blocked file (what ld.so does when run
- *                              as `ld.so /path/to/binary`) -> SIGKILL before the call returns
+ *                              as `ld.so /path/to/binary`), or mprotect(PROT_EXEC) of a mapping
+ *                              of one -> SIGKILL before the call returns
  *
  * Matching is on the file actually run, so symlinks and hard links reach the same entry.
  * Every decision is reported in enforce_events.
@@ -16,6 +17,8 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define NR_MMAP 9
+#define NR_MPROTECT 10
+#define NR_PKEY_MPROTECT 329
 
 static __always_inline void act(__u32 kind, struct enforce_target *t, __u64 ino, __u32 dev,
 				const char *kfilename, const char *ufilename)
@@ -54,25 +57,43 @@ int BPF_PROG(kestrel_block_exec, struct task_struct *p, pid_t old_pid, struct li
 	return 0;
 }
 
+struct vma_ctx {
+	struct file *file;
+};
+
+static long vma_file(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct vma_ctx *c = data;
+	c->file = BPF_CORE_READ(vma, vm_file);
+	return 0;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(kestrel_block_mmap, struct pt_regs *regs, long id)
 {
-	if (id != NR_MMAP)
+	if (id != NR_MMAP && id != NR_MPROTECT && id != NR_PKEY_MPROTECT)
 		return 0;
 	unsigned long prot = BPF_CORE_READ(regs, dx);
 	if (!(prot & PROT_EXEC))
 		return 0;
-	long fd = (int)BPF_CORE_READ(regs, r8);
-	if (fd < 0)
-		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	if (fd >= max)
-		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *f = 0;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	if (id == NR_MMAP) {
+		long fd = (int)BPF_CORE_READ(regs, r8);
+		if (fd < 0)
+			return 0;
+		struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+		unsigned int max = BPF_CORE_READ(fdt, max_fds);
+		if (fd >= max)
+			return 0;
+		struct file **fds = BPF_CORE_READ(fdt, fd);
+		bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	} else {
+		/* mprotect(addr, len, PROT_EXEC): the file mapped at addr, if any */
+		struct vma_ctx c = {};
+		bpf_find_vma(task, BPF_CORE_READ(regs, di), vma_file, &c, 0);
+		f = c.file;
+	}
 	if (!f)
 		return 0;
 	struct inode *ino = BPF_CORE_READ(f, f_inode);

@@ -5,6 +5,7 @@
  *   lsm/bprm_check_security  exec of a blocked file -> -EPERM: execve fails, the caller
  *                            survives and sees the error
  *   lsm/mmap_file            PROT_EXEC mapping of a blocked file (ld.so /path/to/binary) -> -EPERM
+ *   lsm/file_mprotect        making a mapping of a blocked file executable -> -EPERM
  *
  * Same maps and matching as block_exec.bpf.c (shared through enforce.h); user space loads this
  * object first and falls back to block_exec's signal programs when the kernel refuses it
@@ -54,6 +55,26 @@ int BPF_PROG(kestrel_lsm_mmap, struct file *file, unsigned long reqprot, unsigne
 {
 	if (ret || !file || !(prot & PROT_EXEC))
 		return ret;
+	struct inode *ino = BPF_CORE_READ(file, f_inode);
+	__u64 i = BPF_CORE_READ(ino, i_ino);
+	__u32 dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct enforce_target *t = exec_target(i, dev, BPF_CORE_READ(task, real_parent));
+	if (!t)
+		return 0;
+	return refuse(ENFORCE_KIND_MMAP_LSM, t, i, dev,
+		      (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name));
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(kestrel_lsm_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	if (ret || !(prot & PROT_EXEC))
+		return ret;
+	struct file *file = BPF_CORE_READ(vma, vm_file);
+	if (!file)
+		return 0;
 	struct inode *ino = BPF_CORE_READ(file, f_inode);
 	__u64 i = BPF_CORE_READ(ino, i_ino);
 	__u32 dev = BPF_CORE_READ(ino, i_sb, s_dev);

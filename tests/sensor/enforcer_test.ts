@@ -183,6 +183,46 @@ bpfTest(
   },
 );
 
+/** A Deno child that maps `file` read-only, then makes the mapping executable with mprotect. */
+const MPROTECT_PROBE = `
+const c = Deno.dlopen("libc.so.6", {
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
+  mprotect: { parameters: ["pointer", "usize", "i32"], result: "i32" },
+}).symbols;
+const fd = c.open(new TextEncoder().encode(Deno.args[0] + "\\0"), 0);
+const p = c.mmap(null, 4096n, 1, 2, fd, 0n);
+console.log("mapped");
+c.mprotect(p, 4096n, 5);
+console.log("survived");
+`;
+
+bpfTest(
+  "exec blocking: a mapping of the blocked file made executable with mprotect is stopped",
+  async () => {
+    const f = await fixture();
+    const { e, verdicts } = start();
+    try {
+      e.setRules(rules({ blk: `process where process.executable == "${f.blocked}"` }));
+      const out = await run(Deno.execPath(), ["eval", MPROTECT_PROBE, f.blocked]);
+      const stdout = new TextDecoder().decode(out.stdout);
+      assert.match(stdout, /^mapped$/m, new TextDecoder().decode(out.stderr));
+      assert.doesNotMatch(stdout, /survived/);
+      if (e.paths.exec === "signal") assert.equal(out.signal, "SIGKILL");
+      e.flush();
+      assert.deepEqual(verdicts.map((v) => `${v.kind}:${v.action}`), [
+        `${e.paths.exec === "lsm" ? "mmap_lsm" : "mmap"}:blocked`,
+      ]);
+      // Another file made executable is left alone.
+      const ok = await run(Deno.execPath(), ["eval", MPROTECT_PROBE, f.similar]);
+      assert.match(new TextDecoder().decode(ok.stdout), /survived/);
+    } finally {
+      await e.stop();
+      await Deno.remove(f.dir, { recursive: true });
+    }
+  },
+);
+
 bpfTest("the LSM program compiles; its load is attempted and the outcome reported", () => {
   const { e } = start();
   try {
