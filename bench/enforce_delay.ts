@@ -6,6 +6,8 @@
  *   parent sees, and the whole spawn-to-exit time next to an allowed copy
  *   of the same binary;
  * - `ld.so /path/to/binary` blocked at the executable mmap, the same way;
+ * - a content-hash rule: the first run of a file is hashed in user space
+ *   and killed; spawn → exit;
  * - connect refused (cgroup/connect4): the connect call's own duration,
  *   blocked (EPERM) and allowed, from this process (made unprotected here);
  * - kill on sequence: `kestrel run --mode enforce` (eBPF source) kills a
@@ -100,6 +102,33 @@ async function kernelPaths(): Promise<string[]> {
       e.flush();
       ldsoDecision.push(Number(lExit - verdicts.at(-1)!.timeNs) / 1e6);
     }
+    // Content-hash rule: the first run of a file is found by its hash after it started.
+    const hashKill: number[] = [];
+    for (let i = 0; i < Math.min(RUNS, 20); i++) {
+      const bytes = new Uint8Array([
+        ...await Deno.readFile("/bin/sleep"),
+        ...new TextEncoder().encode(`\nkestrel-bench-${i}-${crypto.randomUUID()}`),
+      ]);
+      const path = `${dir}/hashed${i}`;
+      await Deno.writeFile(path, bytes, { mode: 0o755 });
+      const sha = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)))
+        .map((b) => b.toString(16).padStart(2, "0")).join("");
+      e.setRules(
+        loadRulesFromSources([
+          rule("hash", "block", `process where process.hash.sha256 == "${sha}"`),
+          rule(
+            "net",
+            "block",
+            `network where destination.ip == "127.0.0.1" and destination.port == ${bport}`,
+          ),
+        ]).rules,
+      );
+      const t0 = clockNs(CLOCK_REALTIME);
+      const st = await new Deno.Command(path, { args: ["30"] }).spawn().status;
+      const exitNs = clockNs(CLOCK_REALTIME);
+      if (st.signal !== "SIGKILL") throw new Error("the hashed file was not killed");
+      hashKill.push(Number(exitNs - t0) / 1e6);
+    }
     const connBlocked: number[] = [], connOpen: number[] = [];
     for (let i = 0; i < RUNS * 4; i++) {
       let t0 = performance.now();
@@ -124,6 +153,7 @@ async function kernelPaths(): Promise<string[]> {
       row("exec allowed (same binary, other inode): spawn → exit 0", spawnAllowed),
       row("`ld.so` + blocked binary: mmap decision → exit seen by the parent", ldsoDecision),
       row("`ld.so` + blocked binary: spawn → exit 137", ldsoSpawn),
+      row("content-hash rule, first run of the file: spawn → killed", hashKill),
       row("connect to a blocked port: the call (EPERM)", connBlocked, "µs"),
       row("connect to an open port: the call", connOpen, "µs"),
     );

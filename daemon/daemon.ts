@@ -524,7 +524,7 @@ export class Daemon implements DaemonApi {
       ...this.#source?.summary(),
       alerts_raised: this.#ring.added,
       ...(this.#enforcement
-        ? { enforcement: { ...this.#enforcement.counts, ...this.#enforcement.enforcer?.counts } }
+        ? { enforcement: this.#enforcement.summary() }
         : {}),
       deduplicated: this.#maker.dedup.suppressed,
     };

@@ -213,6 +213,7 @@ export class Enforcement {
   }
 
   #onVerdict(v: Verdict, rule: LoadedRule | undefined): void {
+    if (v.action === "watch") return; // the enforcer's own business
     if (rule === undefined) {
       this.#opts.log(`kestrel: kernel verdict for an unknown rule (generation ${v.generation})`);
       return;
@@ -222,6 +223,24 @@ export class Enforcement {
       action: v.action,
       ...(v.error !== undefined ? { actionError: v.error } : {}),
     });
+  }
+
+  /** What was done, for the summary at exit. */
+  summary(): Record<string, number> {
+    const k = this.#enforcer;
+    return {
+      ...this.counts,
+      ...(k
+        ? {
+          blocked: k.counts.blocked,
+          wouldBlock: k.counts.would_block,
+          blockFailed: k.counts.failed,
+          killedByHash: k.counts.killed,
+          filesHashed: k.hashing.hashed,
+          hashCacheHits: k.hashing.cacheHits,
+        }
+        : {}),
+    };
   }
 
   /** Detaches the kernel side (after reading its last verdicts). */

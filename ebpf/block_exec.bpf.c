@@ -9,7 +9,8 @@
  *                              as `ld.so /path/to/binary`), or mprotect(PROT_EXEC) of a mapping
  *                              of one -> SIGKILL before the call returns
  *
- * Matching is on the file actually run, so symlinks and hard links reach the same entry.
+ * With content-hash rules, execs of other files are reported for user space to hash (its
+ * decision puts the file into the map). Matching is on the file actually run, so symlinks and hard links reach the same entry.
  * Every decision is reported in enforce_events.
  */
 #include "enforce.h"
@@ -51,8 +52,10 @@ int BPF_PROG(kestrel_block_exec, struct task_struct *p, pid_t old_pid, struct li
 	__u64 i = BPF_CORE_READ(ino, i_ino);
 	__u32 dev = BPF_CORE_READ(ino, i_sb, s_dev);
 	struct enforce_target *t = exec_target(i, dev, BPF_CORE_READ(p, real_parent));
-	if (!t)
+	if (!t) {
+		enforce_watch(i, dev, BPF_CORE_READ(bprm, filename));
 		return 0;
+	}
 	act(ENFORCE_KIND_EXEC, t, i, dev, BPF_CORE_READ(bprm, filename), 0);
 	return 0;
 }

@@ -44,8 +44,10 @@ int BPF_PROG(kestrel_lsm_exec, struct linux_binprm *bprm, int ret)
 	__u32 dev = BPF_CORE_READ(ino, i_sb, s_dev);
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct enforce_target *t = exec_target(i, dev, BPF_CORE_READ(task, real_parent));
-	if (!t)
+	if (!t) {
+		enforce_watch(i, dev, BPF_CORE_READ(bprm, filename));
 		return 0;
+	}
 	return refuse(ENFORCE_KIND_EXEC_LSM, t, i, dev, BPF_CORE_READ(bprm, filename));
 }
 

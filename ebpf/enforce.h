@@ -45,14 +45,17 @@
 #define ENFORCE_RATE_LIMITED 3 /* over block_rate_limit: let through */
 #define ENFORCE_FAILED 4 /* bpf_send_signal failed: error holds its result */
 #define ENFORCE_PROTECTED 5 /* pid 1, the sensor or one of its ancestors: let through */
+#define ENFORCE_WATCH 6 /* an exec of a file not in enforce_exec, for user space to hash */
 
 struct enforce_cfg {
 	__u32 mode;
 	__u32 rate_limit; /* actions per second; 0 = no limit */
 	__u32 self_tgid;
 	__u32 generation; /* ruleset generation the maps hold */
+	__u32 watch; /* report execs of files not in enforce_exec (content-hash rules exist) */
+	__u32 _pad0;
 };
-_Static_assert(sizeof(struct enforce_cfg) == 16, "enforce_cfg");
+_Static_assert(sizeof(struct enforce_cfg) == 24, "enforce_cfg");
 
 /* A blocked executable: the file's inode and device (kernel dev_t, major << 20 | minor),
  * optionally only when the parent runs a given file (pino = pdev = 0: any parent). */
@@ -243,6 +246,26 @@ static __always_inline void enforce_report(__u32 kind, __u32 verdict, __s32 erro
 	else if (ufilename)
 		bpf_probe_read_user_str(v->filename, sizeof(v->filename), ufilename);
 	*out = v;
+}
+
+/* Reports an exec of a file not in enforce_exec when content-hash rules want to see it. */
+static __always_inline void enforce_watch(__u64 ino, __u32 dev, const char *kfilename)
+{
+	struct enforce_cfg *cfg = enforce_config();
+	if (!cfg || !cfg->watch)
+		return;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (enforce_protected(tgid, cfg))
+		return;
+	struct enforce_target none = { .rule = 0, .generation = cfg->generation };
+	struct enforce_verdict *v;
+	enforce_report(ENFORCE_KIND_EXEC, ENFORCE_WATCH, 0, &none, bpf_ktime_get_boot_ns(),
+		       kfilename, 0, &v);
+	if (!v)
+		return;
+	v->ino = ino;
+	v->dev = dev;
+	bpf_ringbuf_submit(v, 0);
 }
 
 /* The executable file of `task`'s process (null for kernel threads). */

@@ -6,7 +6,8 @@
  * - `alert` rules only alert.
  * - `block` rules act before the exec or the connection: those whose query
  *   reduces to executables (`process.executable`, optionally with
- *   `process.parent.executable` and `process.hash.sha256`) or to
+ *   `process.parent.executable` and `process.hash.sha256`, or a
+ *   `process.hash.sha256` alone) or to
  *   destinations (`destination.ip`, `destination.port`) become kernel
  *   entries (see {@link planBlock}); their alerts come from the kernel's
  *   verdicts. Any other block rule cannot be enforced in time: its matches
@@ -27,10 +28,14 @@ import { parseProcStat } from "./procs.ts";
 /** `[general] mode` as far as enforcement is concerned. */
 export type EnforceMode = "detect" | "enforce";
 
-/** An executable a block rule names. */
+/** An executable a block rule names: by path, or by content alone. */
 export interface ExecTarget {
-  /** Absolute path; resolved to inode and device when the rules are loaded. */
-  path: string;
+  /**
+   * Absolute path; resolved to inode and device when the rules are loaded.
+   * Absent for a rule naming only a content hash: files are then hashed
+   * as they are executed.
+   */
+  path?: string;
   /** Only when the parent process runs this file. */
   parentPath?: string;
   /** Only when the file's content has this SHA-256 (lower-case hex). */
@@ -123,13 +128,19 @@ export function planBlock(rule: PlannableRule): BlockPlan {
 }
 
 function execPlan(values: Map<string, (string | number)[]>): BlockPlan {
-  const paths = values.get("process.executable");
-  if (paths === undefined) return none('no process.executable == "/path" test names the file');
-  const parents = values.get("process.parent.executable") ?? [undefined];
   const hashes = values.get("process.hash.sha256") ?? [undefined];
+  const paths = values.get("process.executable") ??
+    (hashes[0] !== undefined ? [undefined] : undefined);
+  if (paths === undefined) {
+    return none('no process.executable == "/path" or process.hash.sha256 test names the file');
+  }
+  const parents = values.get("process.parent.executable") ?? [undefined];
   const targets: ExecTarget[] = [];
   for (const p of paths) {
-    if (typeof p !== "string" || !p.startsWith("/")) {
+    if (p === undefined && parents[0] !== undefined) {
+      return none("a parent can only be given with process.executable");
+    }
+    if (p !== undefined && (typeof p !== "string" || !p.startsWith("/"))) {
       return none(`process.executable ${JSON.stringify(p)} is not an absolute path`);
     }
     for (const parent of parents) {
@@ -141,7 +152,7 @@ function execPlan(values: Map<string, (string | number)[]>): BlockPlan {
           return none(`process.hash.sha256 ${JSON.stringify(h)} is not a SHA-256`);
         }
         targets.push({
-          path: p,
+          ...(p !== undefined ? { path: p as string } : {}),
           ...(parent !== undefined ? { parentPath: parent as string } : {}),
           ...(h !== undefined ? { sha256: (h as string).toLowerCase() } : {}),
         });

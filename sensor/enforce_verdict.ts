@@ -26,8 +26,12 @@ export const VERDICT_BYTES = 360;
 /** One decoded decision. */
 export interface Verdict {
   kind: VerdictKind;
-  /** `blocked`, `would_block` or `failed` (with `error`). */
-  action: Extract<AlertAction, "blocked" | "would_block" | "failed">;
+  /**
+   * `blocked`, `would_block` or `failed` (with `error`); `killed` for a
+   * file found by its content hash after it started; `watch`: an exec for
+   * user space to hash, nothing decided yet.
+   */
+  action: Extract<AlertAction, "blocked" | "would_block" | "failed" | "killed"> | "watch";
   /** Why nothing was done, for `failed`. */
   error?: string;
   /** Epoch ns of the decision. */
@@ -74,7 +78,13 @@ export function decodeVerdict(
   if (kind === undefined) return undefined;
   const code = u32(20);
   const rateLimited = code === 3, signalFailed = code === 4, protectedPid = code === 5;
-  const action = code === 1 ? "blocked" : code === 2 ? "would_block" : "failed";
+  const action = code === 1
+    ? "blocked"
+    : code === 2
+    ? "would_block"
+    : code === 6
+    ? "watch"
+    : "failed";
   const tgid = u32(36);
   const err = view.getInt32(offset + 32, true);
   const error = rateLimited
@@ -83,7 +93,7 @@ export function decodeVerdict(
     ? `bpf_send_signal failed (${err})`
     : protectedPid
     ? `pid ${tgid} is protected (pid 1, the sensor or its ancestor): let through`
-    : code === 1 || code === 2
+    : code === 1 || code === 2 || code === 6
     ? undefined
     : `unknown verdict ${code}`;
   const family = view.getUint16(offset + 64, true);

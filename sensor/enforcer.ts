@@ -30,7 +30,15 @@ import blockExecObject from "../ebpf/build/block_exec.bpf.o" with { type: "bytes
 import blockExecLsmObject from "../ebpf/build/block_exec_lsm.bpf.o" with { type: "bytes" };
 import blockConnectObject from "../ebpf/build/block_connect.bpf.o" with { type: "bytes" };
 import { createHash } from "node:crypto";
-import { type BlockPlan, type EnforceMode, parseIp, planBlock } from "../engine/actions.ts";
+import {
+  ActionRateLimiter,
+  type BlockPlan,
+  type EnforceMode,
+  parseIp,
+  planBlock,
+} from "../engine/actions.ts";
+import { killProcess } from "../engine/kill.ts";
+import { entityId, ticksFromBootNs } from "../engine/procs.ts";
 import { bootEpochNs } from "../engine/decode.ts";
 import { BpfError, type BpfLink, type BpfMap, BpfObject } from "../ffi/libbpf.ts";
 import { closeFd, openDirectory } from "../ffi/pidfd.ts";
@@ -140,13 +148,23 @@ export class Enforcer {
   #loop: Promise<void> | undefined;
   #running = false;
   #bootEpoch = 0n;
-  /** Verdicts read, by action. */
-  readonly counts = { blocked: 0, would_block: 0, failed: 0 };
+  /** Content hashes of the current rules that name no path → rule index. */
+  #hashRules = new Map<string, number>();
+  /** The decision cache: `dev:ino:mtime:size` of files executed → their SHA-256 (LRU). */
+  readonly #decisions = new Map<string, string>();
+  readonly #limiter: ActionRateLimiter;
+  readonly #protect: ReadonlySet<number>;
+  /** Decisions taken, by action. */
+  readonly counts = { blocked: 0, would_block: 0, failed: 0, killed: 0 };
+  /** Files hashed for content-hash rules, and executions the decision cache answered. */
+  readonly hashing = { hashed: 0, cacheHits: 0 };
 
   /** An enforcer over `opts`; nothing happens until `start`. */
   constructor(opts: EnforcerOptions) {
     this.#opts = opts;
     this.#log = opts.log ?? ((l) => console.error(l));
+    this.#limiter = new ActionRateLimiter(opts.rateLimit);
+    this.#protect = new Set([...opts.protect, 1, opts.selfTgid ?? Deno.pid]);
   }
 
   /** The chosen paths (after `start`). */
@@ -261,12 +279,13 @@ export class Enforcer {
   }
 
   #writeConfig(): void {
-    const v = new Uint8Array(16);
+    const v = new Uint8Array(24);
     const dv = new DataView(v.buffer);
     dv.setUint32(0, this.#opts.mode === "enforce" ? MODE_ENFORCE : 0, true);
     dv.setUint32(4, this.#opts.rateLimit >>> 0, true);
     dv.setUint32(8, this.#opts.selfTgid ?? Deno.pid, true);
     dv.setUint32(12, this.#generation, true);
+    dv.setUint32(16, this.#hashRules.size > 0 ? 1 : 0, true);
     this.#map("enforce_cfg").update(new Uint8Array(4), v);
   }
 
@@ -298,6 +317,7 @@ export class Enforcer {
     const netEntries = new Map<string, Uint8Array>();
     const values = new Map<string, Uint8Array>();
     const paths = new Map<string, string>();
+    const hashRules = new Map<string, number>();
     rules.forEach((rule, index) => {
       if (rule.action !== "block") return;
       const p: BlockPlan = planBlock(rule);
@@ -321,6 +341,11 @@ export class Enforcer {
         const written = new Set<string>();
         plan.execPaths.set(rule.id, written);
         for (const t of p.targets) {
+          if (t.path === undefined) {
+            // Content only: decided when such a file is executed (see #onWatch).
+            if (!hashRules.has(t.sha256!)) hashRules.set(t.sha256!, index);
+            continue;
+          }
           const file = fileId(t.path);
           if (file === undefined) {
             plan.notes.push(`rule ${rule.id}: ${t.path} does not exist: nothing to block`);
@@ -377,10 +402,11 @@ export class Enforcer {
     this.#replace(this.#map("enforce_net"), this.#netKeys, netEntries, values);
     this.#execKeys = new Set(execEntries.keys());
     this.#netKeys = new Set(netEntries.keys());
+    this.#hashRules = hashRules;
     this.#writeConfig();
     plan.execEntries = execEntries.size;
     plan.netEntries = netEntries.size;
-    this.#attachAsNeeded(execEntries.size > 0, netEntries.size > 0);
+    this.#attachAsNeeded(execEntries.size > 0 || hashRules.size > 0, netEntries.size > 0);
     return plan;
   }
 
@@ -443,20 +469,118 @@ export class Enforcer {
     this.#ring?.consume((view, offset, length) => {
       const v = decodeVerdict(view, offset, length, this.#bootEpoch);
       if (v === undefined) return;
-      this.counts[
-        v.action === "blocked" ? "blocked" : v.action === "would_block" ? "would_block" : "failed"
-      ]++;
+      if (v.action === "watch") {
+        this.#onWatch(v);
+        return;
+      }
       const g = this.#generations.get(v.generation);
-      const rule = g?.rules[v.rule];
-      if (g && v.ino !== 0n) {
-        v.path = g.paths.get(`${v.ino}:${v.dev}`);
-      }
-      try {
-        this.#opts.onVerdict(v, rule);
-      } catch (e) {
-        this.#log(`kestrel: enforcement verdict handler failed: ${(e as Error).message}`);
-      }
+      if (g && v.ino !== 0n) v.path = g.paths.get(`${v.ino}:${v.dev}`);
+      this.#report(v, g?.rules[v.rule]);
     });
+  }
+
+  #report(v: Verdict, rule: LoadedRule | undefined): void {
+    if (v.action === "watch") return;
+    this.counts[v.action]++;
+    try {
+      this.#opts.onVerdict(v, rule);
+    } catch (e) {
+      this.#log(`kestrel: enforcement verdict handler failed: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * An exec of a file not in the kernel's map while content-hash rules
+   * exist: hash it (through the decision cache) and, when a rule names the
+   * hash, put the file into the map — later execs are refused in the kernel
+   * — and kill this process (it has started: pid and start time checked).
+   */
+  #onWatch(v: Verdict): void {
+    if (this.#hashRules.size === 0) return;
+    let file: Deno.FsFile | undefined;
+    let path: string | undefined;
+    try {
+      path = Deno.readLinkSync(`/proc/${v.tgid}/exe`);
+      file = Deno.openSync(`/proc/${v.tgid}/exe`);
+    } catch {
+      // Gone already (or not yet exec'd, under LSM): the name it was given.
+      if (v.filename.startsWith("/")) {
+        try {
+          file = Deno.openSync(v.filename);
+          path = v.filename;
+        } catch {
+          // Nothing left to read: nothing ran long enough to matter.
+        }
+      }
+    }
+    if (file === undefined) return;
+    let sha: string;
+    try {
+      const st = file.statSync();
+      if (st.ino === null || st.dev === null) return;
+      if (BigInt(st.ino) !== v.ino || kernelDev(st.dev) !== v.dev) return; // another image by now
+      const key = `${v.dev}:${v.ino}:${st.mtime?.getTime()}:${st.size}`;
+      const cached = this.#decisions.get(key);
+      if (cached !== undefined) {
+        this.#decisions.delete(key); // most recently used last
+        this.#decisions.set(key, cached);
+        this.hashing.cacheHits++;
+        sha = cached;
+      } else {
+        sha = sha256OfFile(file);
+        this.hashing.hashed++;
+        this.#decisions.set(key, sha);
+        const cap = Math.max(1, this.#opts.decisionCacheSize);
+        while (this.#decisions.size > cap) {
+          this.#decisions.delete(this.#decisions.keys().next().value!);
+        }
+      }
+    } catch (e) {
+      this.#log(`kestrel: cannot hash ${path}: ${(e as Error).message}`);
+      return;
+    } finally {
+      file.close();
+    }
+    const index = this.#hashRules.get(sha);
+    if (index === undefined) return;
+    const generation = this.#generation;
+    const rule = this.#generations.get(generation)?.rules[index];
+    // Later execs of this file are decided in the kernel, before they run.
+    const key = execKey(v.ino, v.dev, 0n, 0);
+    const value = new Uint8Array(8);
+    new DataView(value.buffer).setUint32(0, index, true);
+    new DataView(value.buffer).setUint32(4, generation, true);
+    try {
+      this.#map("enforce_exec").update(key, value);
+      this.#execKeys.add(hexOf(key));
+    } catch (e) {
+      this.#log(`kestrel: cannot add ${path} to the exec block map: ${(e as Error).message}`);
+    }
+    const out: Verdict = { ...v, rule: index, generation, ...(path ? { path } : {}) };
+    if (this.#opts.mode !== "enforce") {
+      this.#report({ ...out, action: "would_block" }, rule);
+    } else if (!this.#limiter.take()) {
+      this.#report({
+        ...out,
+        action: "failed",
+        error: "[security] block_rate_limit reached: not killed",
+      }, rule);
+    } else {
+      // The host part of the entity is the same on both sides of the check: any constant does.
+      const entity = entityId("local", v.tgid, ticksFromBootNs(v.startBootNs));
+      const r = killProcess({ pid: v.tgid, entityId: entity }, {
+        hostId: "local",
+        protect: this.#protect,
+      });
+      this.#report(
+        r.ok ? { ...out, action: "killed" } : {
+          ...out,
+          action: "failed",
+          error: `found by its content hash after it started; ${r.error}`,
+        },
+        rule,
+      );
+    }
   }
 
   /** Reads the verdicts already in the ring now (tests; the loop does it otherwise). */
@@ -507,6 +631,13 @@ export function fileId(path: string): { ino: bigint; dev: number } | undefined {
   } catch {
     return undefined;
   }
+}
+
+function sha256OfFile(file: Deno.FsFile): string {
+  const h = createHash("sha256");
+  const buf = new Uint8Array(1 << 20);
+  for (let n = file.readSync(buf); n !== null; n = file.readSync(buf)) h.update(buf.subarray(0, n));
+  return h.digest("hex");
 }
 
 function sha256Of(path: string): string | undefined {

@@ -45,6 +45,22 @@ Deno.test("planBlock: executables by path, with a parent and a hash, and lists",
   );
 });
 
+Deno.test("planBlock: a content hash alone, hashed as files run", () => {
+  const h = "0123456789abcdef".repeat(4);
+  assert.deepEqual(plan(`process where process.hash.sha256 == "${h}"`), {
+    kind: "exec",
+    targets: [{ sha256: h }],
+  });
+  const p = plan(
+    `process where process.hash.sha256 == "${h}" and process.parent.executable == "/bin/sh"`,
+  );
+  assert.equal(p.kind, "none");
+  assert.match(
+    p.kind === "none" ? p.reason : "",
+    /parent can only be given with process\.executable/,
+  );
+});
+
 Deno.test("planBlock: destinations by address and port", () => {
   assert.deepEqual(
     plan(

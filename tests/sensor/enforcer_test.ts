@@ -403,3 +403,78 @@ bpfTest(
     }
   },
 );
+
+/** A copy of `sleep` with `tag` appended (ELF ignores trailing bytes): unique content. */
+async function taggedSleep(
+  dir: string,
+  name: string,
+  tag: string,
+): Promise<{ path: string; sha: string }> {
+  const bytes = new Uint8Array([
+    ...await Deno.readFile("/bin/sleep"),
+    ...new TextEncoder().encode(`\nkestrel-test-${tag}`),
+  ]);
+  const path = `${dir}/${name}`;
+  await Deno.writeFile(path, bytes, { mode: 0o755 });
+  const sha = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)))
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+  return { path, sha };
+}
+
+async function exitWithin(child: Deno.ChildProcess, ms: number): Promise<Deno.CommandStatus> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const status = await Promise.race([
+    child.status,
+    new Promise<undefined>((r) => timer = setTimeout(() => r(undefined), ms)),
+  ]);
+  clearTimeout(timer);
+  if (status === undefined) {
+    child.kill("SIGKILL");
+    await child.status;
+    throw new Error(`still running after ${ms} ms`);
+  }
+  return status;
+}
+
+bpfTest(
+  "content hash: the first run is killed, later runs are refused in the kernel; other content runs",
+  async () => {
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "kestrel-enforce-hash-" }));
+    const tag = crypto.randomUUID();
+    const bad = await taggedSleep(dir, "hashed", tag);
+    const good = await taggedSleep(dir, "other", `${tag}-other`);
+    const { e, verdicts } = start();
+    try {
+      const r = rules({ hash: `process where process.hash.sha256 == "${bad.sha}"` });
+      const plan = e.setRules(r);
+      assert.deepEqual([...plan.kernelRules], ["hash"]);
+      assert.equal(plan.execEntries, 0);
+      // First run: found by its hash once it has started, then killed.
+      const first = await exitWithin(new Deno.Command(bad.path, { args: ["30"] }).spawn(), 10_000);
+      assert.equal(first.signal, "SIGKILL");
+      // Now the kernel knows the file: refused at exec.
+      const second = await run(bad.path, ["30"]);
+      if (e.paths.exec === "signal") assert.equal(second.code, 137);
+      // A reload drops the learned kernel entry: the next run is decided from the decision
+      // cache (no second hashing of the file) and killed again.
+      e.setRules(r);
+      const hits = e.hashing.cacheHits;
+      const third = await exitWithin(new Deno.Command(bad.path, { args: ["30"] }).spawn(), 10_000);
+      assert.equal(third.signal, "SIGKILL");
+      assert.ok(e.hashing.cacheHits > hits, "decided from the decision cache");
+      assert.equal((await run(good.path, ["0"])).code, 0);
+      e.flush();
+      // Only the hashed file has a rule: every verdict is about it.
+      const ours = verdicts;
+      assert.deepEqual(ours.map((v) => `${v.kind}:${v.action}`), [
+        "exec:killed",
+        `${e.paths.exec === "lsm" ? "exec_lsm" : "exec"}:blocked`,
+        "exec:killed",
+      ]);
+      assert.equal(ours[0].path, bad.path);
+    } finally {
+      await e.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
