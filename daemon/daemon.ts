@@ -523,9 +523,7 @@ export class Daemon implements DaemonApi {
       rules: this.#ruleset?.enabled.length ?? 0,
       ...this.#source?.summary(),
       alerts_raised: this.#ring.added,
-      ...(this.#enforcement
-        ? { enforcement: this.#enforcement.summary() }
-        : {}),
+      ...(this.#enforcement ? { enforcement: this.#enforcement.summary() } : {}),
       deduplicated: this.#maker.dedup.suppressed,
     };
   }

@@ -165,7 +165,8 @@ export class Enforcement {
       const plan = this.#plan;
       if (plan?.kernelRules.has(rule.id)) {
         const paths = plan.execPaths.get(rule.id);
-        if (paths === undefined) return null; // connections: every destination is in the kernel
+        // Connections (every destination is in the kernel) and content hashes (decided as files run).
+        if (paths === undefined) return null;
         const exe = this.#executable === undefined
           ? undefined
           : match.events[0].get(this.#executable);

@@ -65,6 +65,8 @@ export const ENFORCE_OBJECTS: Readonly<EnforceImages> = Object.freeze({
 /** Bytes of `enforce_events` (ebpf/enforce.h ENFORCE_RING_BYTES). */
 const RING_BYTES = 256 * 1024;
 const MODE_ENFORCE = 1;
+/** Executables larger than this are not hashed for content-hash rules (hashing blocks the loop). */
+const HASH_MAX_BYTES = 256 << 20;
 
 /** Options of {@link Enforcer}. */
 export interface EnforcerOptions {
@@ -519,6 +521,10 @@ export class Enforcer {
       const st = file.statSync();
       if (st.ino === null || st.dev === null) return;
       if (BigInt(st.ino) !== v.ino || kernelDev(st.dev) !== v.dev) return; // another image by now
+      if (st.size > HASH_MAX_BYTES) {
+        this.#log(`kestrel: ${path} is over ${HASH_MAX_BYTES >> 20} MiB: not hashed`);
+        return;
+      }
       const key = `${v.dev}:${v.ino}:${st.mtime?.getTime()}:${st.size}`;
       const cached = this.#decisions.get(key);
       if (cached !== undefined) {
