@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { CLOCK_REALTIME, clockNs } from "../../ffi/libc.ts";
 import { bpfTest } from "../ffi/require_bpf.ts";
-import { DaemonProcess, poll, Workspace } from "./helpers.ts";
+import { bearer, DaemonProcess, poll, Workspace } from "./helpers.ts";
 
 type Json = Record<string, unknown>;
 
@@ -116,10 +116,25 @@ bpfTest(
       assert.equal((ev.process as Json).executable, s.blocked);
       assert.deepEqual((ev.event as Json).action, "exec");
 
+      // A reload resolves the rule's path again: the file replaced by another (new inode)
+      // is blocked, the old copy moved aside runs.
+      await Deno.rename(s.blocked, `${s.ws.dir}/old-copy`);
+      await Deno.copyFile("/usr/bin/touch", s.blocked);
+      const reload = await d.post("/api/v1/rules/reload", bearer(await d.token(s.ws.data)));
+      assert.equal(reload.status, 200);
+      const again = await new Deno.Command(s.blocked, { args: [`${s.ws.dir}/marker2`] }).output()
+        .catch((e) => e as Error);
+      if (!(again instanceof Error)) assert.equal(again.code, 137);
+      await assert.rejects(Deno.stat(`${s.ws.dir}/marker2`), Deno.errors.NotFound);
+      const old = await new Deno.Command(`${s.ws.dir}/old-copy`, {
+        args: [`${s.ws.dir}/marker3`],
+      }).output();
+      assert.equal(old.code, 0);
+
       assert.equal((await d.stop()).code, 0);
       const summary = d.summary().enforcement as Json;
       assert.equal(summary.killed, 1);
-      assert.equal(summary.blocked, 1);
+      assert.equal(summary.blocked, 2);
     } finally {
       await d?.kill();
       await s.ws.remove();
