@@ -240,21 +240,25 @@ export class Daemon implements DaemonApi {
   /** Enforcement first: the kernel refuses blocked execs and connections before events flow. */
   async #startEnforcement(kernel: boolean): Promise<void> {
     const mode = this.#mode === "enforce" ? "enforce" : "detect";
-    try {
-      this.#enforcement = Enforcement.start({
+    const host = { id: await hostId(), name: Deno.hostname() };
+    const start = (kernel: boolean) =>
+      Enforcement.start({
         mode,
         security: this.#config.security,
         schema: this.#schema,
-        host: { id: await hostId(), name: Deno.hostname() },
+        host,
         kernel,
         onVerdict: (rule, match, outcome) => this.#alert(rule, match, false, outcome),
         log: this.#log,
       }, this.#ruleset.enabled);
+    try {
+      this.#enforcement = start(kernel);
     } catch (e) {
-      throw new DaemonStartError(
-        `cannot start enforcement: ${(e as Error).message}`,
-        kernel ? 2 : 1,
-      );
+      const why = `cannot start enforcement: ${(e as Error).message}`;
+      // Detection goes on without the kernel side; enforce mode was asked to act.
+      if (mode === "enforce" || !kernel) throw new DaemonStartError(why, kernel ? 2 : 1);
+      this.#log(`kestrel run: ${why}; detection goes on without it`);
+      this.#enforcement = start(false);
     }
     this.#log(`kestrel run: enforcement: ${this.#enforcement.describe()}`);
   }

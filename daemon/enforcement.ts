@@ -7,7 +7,8 @@
  * rules it can enforce are decided in the kernel and alerted from its
  * verdicts (their engine matches raise no second alert); other block rules
  * alert `failed` with the reason. Without it (a replay source) block rules
- * alert `would_block` in detect mode and `failed` in enforce mode. Kill
+ * alert `would_block` in detect mode and `failed` in enforce mode (those
+ * that could not be enforced anyway `failed` in both). Kill
  * rules kill the process of the match's last event through a pidfd after
  * checking its entity (see `engine/kill.ts`); detect mode says
  * `would_kill`. Kills share `[security] block_rate_limit` with blocks (the
@@ -30,6 +31,9 @@ import type { LoadedRule } from "../rules/loader/mod.ts";
 import { type EnforcementPlan, Enforcer, type Verdict } from "../sensor/enforcer.ts";
 import { verdictEvent } from "../sensor/enforce_verdict.ts";
 import type { AlertOutcome } from "./alert_maker.ts";
+
+/** Why a block rule is not enforced when the kernel side does not run. */
+const NO_KERNEL = "kernel enforcement runs only with the eBPF source";
 
 /** Options of {@link Enforcement}. */
 export interface EnforcementOptions {
@@ -135,7 +139,7 @@ export class Enforcement {
         const p = planBlock(r);
         this.#unenforceable.set(
           r.id,
-          p.kind === "none" ? p.reason : "kernel enforcement runs only with the eBPF source",
+          p.kind === "none" ? p.reason : NO_KERNEL,
         );
       }
     }
@@ -179,7 +183,8 @@ export class Enforcement {
         };
       }
       const why = this.#unenforceable.get(rule.id);
-      if (this.#enforcer === undefined && this.mode === "detect") return { action: "would_block" };
+      // Enforceable with the kernel side: detect mode says what would be done.
+      if (why === NO_KERNEL && this.mode === "detect") return { action: "would_block" };
       return {
         action: "failed",
         actionError: `cannot be blocked before it happens: ${why ?? "not planned"}`,

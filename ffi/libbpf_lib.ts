@@ -24,6 +24,7 @@ const VERSION_SYMBOLS = {
 const SYMBOLS = {
   ...VERSION_SYMBOLS,
   libbpf_num_possible_cpus: { parameters: [], result: "i32" },
+  libbpf_set_print: { parameters: ["pointer"], result: "pointer" },
   libbpf_probe_bpf_helper: { parameters: ["u32", "u32", "pointer"], result: "i32" },
   libbpf_probe_bpf_map_type: { parameters: ["u32", "pointer"], result: "i32" },
   libbpf_find_vmlinux_btf_id: { parameters: ["buffer", "u32"], result: "i32" },

@@ -40,7 +40,13 @@ import {
 import { killProcess } from "../engine/kill.ts";
 import { entityId, ticksFromBootNs } from "../engine/procs.ts";
 import { bootEpochNs } from "../engine/decode.ts";
-import { BpfError, type BpfLink, type BpfMap, BpfObject } from "../ffi/libbpf.ts";
+import {
+  BpfError,
+  type BpfLink,
+  type BpfMap,
+  BpfObject,
+  withoutLibbpfMessages,
+} from "../ffi/libbpf.ts";
 import { closeFd, openDirectory } from "../ffi/pidfd.ts";
 import { RingBuffer } from "../ffi/ringbuf.ts";
 import type { LoadedRule } from "../rules/loader/mod.ts";
@@ -203,7 +209,8 @@ export class Enforcer {
         let stage = "load";
         try {
           const obj = this.#lsm = this.#shared(images.lsm, "block_exec_lsm");
-          obj.load();
+          // Refused on most kernels: the outcome is reported in `paths`, not by libbpf.
+          withoutLibbpfMessages(() => obj.load());
           // Attached at once: an LSM attach can fail where the load worked (bpf not in lsm=).
           stage = "attach";
           this.#execLinks = obj.programs().map((p) => obj.attach(p));

@@ -125,6 +125,11 @@ Deno.test("block rules without the kernel side: would_block in detect, failed wi
   const r = rules("block", 'process where process.executable == "/usr/bin/nc"');
   const detect = start("detect", r);
   assert.deepEqual(detect.e.outcome(r[0], match({ pid: 5 })), { action: "would_block" });
+  // A rule that could not be enforced even with the kernel side says so in detect mode too.
+  const name = rules("block", 'process where process.name == "nc"');
+  const detectName = start("detect", name);
+  assert.equal(detectName.e.outcome(name[0], match({ pid: 5 }))?.action, "failed");
+  await detectName.e.stop();
   const enforce = start("enforce", r);
   const o = enforce.e.outcome(r[0], match({ pid: 5 }));
   assert.equal(o?.action, "failed");
