@@ -4,13 +4,13 @@
  * happens, and every decision the kernel takes comes back as a verdict.
  *
  * Choosing the exec path (probed at start, reported by {@link Enforcer.paths}):
- * 1. BPF LSM (`ebpf/block_exec_lsm.bpf.c`, `bprm_check_security` and
- *    `mmap_file`): execve fails with EPERM, the caller survives. Its load
- *    and attach are always attempted; the outcome is kept.
+ * 1. BPF LSM (`ebpf/block_exec_lsm.bpf.c`, `bprm_check_security`,
+ *    `mmap_file`, `file_mprotect`): execve fails with EPERM, the caller
+ *    survives. Its load and attach are always attempted; the outcome is kept.
  * 2. Otherwise signals (`ebpf/block_exec.bpf.c`): at `sched_process_exec`,
- *    and at an executable `mmap` of the file (`ld.so /path/to/binary`), the
- *    process gets SIGKILL before its first instruction of that file runs
- *    (exit status 137).
+ *    and at an executable `mmap`/`mprotect` of the file (`ld.so
+ *    /path/to/binary`), the process gets SIGKILL before its first
+ *    instruction of that file runs (exit status 137).
  *
  * Connections (`ebpf/block_connect.bpf.c`): `cgroup/connect4` and
  * `connect6` on the cgroup v2 root (found in `/proc/mounts`) refuse blocked
@@ -18,7 +18,9 @@
  *
  * Files are matched by inode and device, resolved from the rules' paths at
  * every `setRules` (a reload re-resolves them), so symlinks and hard links
- * reach the same entry. The programs never act on pid 1, the sensor or its
+ * reach the same entry. Rules naming only a content hash are decided in
+ * user space as files run (see `#onWatch`): the first run is killed, later
+ * ones refused in the kernel. The programs never act on pid 1, the sensor or its
  * ancestors, act only in enforce mode and at most `rateLimit` times a
  * second; they report every decision (see `./enforce_verdict.ts`).
  * Programs are attached while some rule needs them and detached when none
@@ -79,7 +81,10 @@ export interface EnforcerOptions {
   mode: EnforceMode;
   /** Most actions per second (`[security] block_rate_limit`); 0: no limit. */
   rateLimit: number;
-  /** Entries of the kernel's exec decision map (`[security] block_decision_cache_size`). */
+  /**
+   * `[security] block_decision_cache_size`: entries of the kernel's exec
+   * map, and of the content-hash decision cache.
+   */
   decisionCacheSize: number;
   /** Pids never acted on besides pid 1 and `selfTgid` (the sensor's ancestors). */
   protect: ReadonlySet<number>;
@@ -101,7 +106,7 @@ export interface EnforcerOptions {
 export interface EnforcementPaths {
   /** `lsm`: execve fails with EPERM; `signal`: SIGKILL at exec; `none`: cannot block execs. */
   exec: "lsm" | "signal" | "none";
-  /** The BPF LSM attempt: `loaded` and attached, or the error. */
+  /** The BPF LSM attempt: `ok` (loaded and attached), or the error. */
   lsm: { attempted: boolean; ok: boolean; error?: string };
   /** `cgroup`: connect4/6 on {@link cgroup}; `none`: cannot block connections. */
   connect: "cgroup" | "none";
@@ -128,7 +133,7 @@ export interface EnforcementPlan {
 
 interface Generation {
   rules: readonly LoadedRule[];
-  /** Rule index → the paths of its executables, by `ino:dev`. */
+  /** The rules' executable paths, by `ino:dev` of the file they resolved to. */
   paths: Map<string, string>;
 }
 
@@ -456,7 +461,7 @@ export class Enforcer {
     const exec = p.exec === "lsm"
       ? "exec: lsm (bprm_check_security and mmap_file refuse with EPERM)"
       : p.exec === "signal"
-      ? `exec: signal (SIGKILL at sched_process_exec and executable mmap; BPF LSM ${
+      ? `exec: signal (SIGKILL at sched_process_exec and executable mmap/mprotect; BPF LSM ${
         p.lsm.attempted ? `refused: ${p.lsm.error}` : "not tried"
       })`
       : "exec: none";
