@@ -33,7 +33,7 @@ Options:
   --events-out FILE        also write every decoded event as NDJSON (replay format)
   --ringbuf-size BYTES     kernel ring buffer size, a power of 2 (e.g. 8M), over [ebpf] ringbuf_size
   --duration SECONDS       stop after this long
-  --mode detect|enforce    response mode, over [general] mode (enforcement is not available yet)
+  --mode detect|enforce    response mode, over [general] mode (enforce: block and kill rules act)
   -h, --help               show this help`;
 
 /** Parses a byte count with an optional K, M or G suffix (powers of 1024). */
@@ -131,9 +131,6 @@ export async function runCommand(argv: string[]): Promise<number> {
     config = loaded;
   }
   const mode = values.mode === "detect" || values.mode === "enforce" ? values.mode : undefined;
-  if ((mode ?? config.general.mode) === "enforce") {
-    console.error("kestrel run: enforcement is not available yet; running in detect mode");
-  }
   const rulesDir = values.rules ?? (values.config !== undefined ? config.rules.dir : undefined);
   if (rulesDir === undefined) {
     console.error("kestrel run: no --rules given: collecting events without detection rules");

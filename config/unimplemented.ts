@@ -16,7 +16,6 @@
 export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = Object.freeze({
   "general.workers": "the engine runs on one thread",
   "general.max_memory_mb": "bound memory with the service manager's MemoryMax=",
-  'general.mode = "enforce"': "alerts are raised, nothing is blocked or killed",
   "engine.event_bus_partitions": "events go from the ring buffer straight into one engine",
   "engine.channel_size": "events go from the ring buffer straight into the engine; " +
     "size the ring with ebpf.ringbuf_size",
@@ -31,7 +30,8 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = Object.freeze({
   "wasm": "rules run in the js runtime",
   "lua": "rules run in the js runtime",
   "performance": "metrics are served at /metrics on http.listen",
-  "security": "rules are loaded from rules.dir unsigned",
+  "security.verify_rule_signatures": "rules are loaded from rules.dir unsigned",
+  "security.allow_external_rules": "rules are loaded from rules.dir only",
   "replay.record": "live events are not recorded",
   "replay.record_dir": "live events are not recorded",
   "replay.record_max_mb": "live events are not recorded",

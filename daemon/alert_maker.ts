@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type Alert, buildAlert } from "../engine/alerts.ts";
+import { type Alert, type AlertAction, buildAlert } from "../engine/alerts.ts";
 import type { Match } from "../engine/engine.ts";
 import type { Schema } from "../engine/schema.ts";
 import type { LoadedRule } from "../rules/loader/mod.ts";
@@ -19,6 +19,15 @@ export interface MadeAlert {
   alert: Alert;
   timeNs: bigint;
 }
+
+/** What enforcement made of a match (default: what the rule's action plans, see `buildAlert`). */
+export interface AlertOutcome {
+  action: AlertAction;
+  actionError?: string;
+}
+
+/** Actions that happened: their alerts are never dropped as duplicates. */
+const ACTED: ReadonlySet<AlertAction> = new Set(["blocked", "killed"]);
 
 /** Builds alerts from matches, dropping duplicates within the window. */
 export class AlertMaker {
@@ -32,11 +41,22 @@ export class AlertMaker {
     this.#entityField = schema.lookup("process.entity_id")?.id;
   }
 
-  /** The alert for `match` of `rule`, or undefined when it duplicates a recent one. */
-  make(rule: LoadedRule, match: Match, degraded = false): MadeAlert | undefined {
+  /**
+   * The alert for `match` of `rule`, or undefined when it duplicates a
+   * recent one (never when `outcome` says something was blocked or killed).
+   */
+  make(
+    rule: LoadedRule,
+    match: Pick<Match, "kind" | "events" | "entity">,
+    degraded = false,
+    outcome?: AlertOutcome,
+  ): MadeAlert | undefined {
     const events = match.events;
     const timeNs = events[events.length - 1].timestamp;
-    if (this.dedup.enabled && !this.dedup.admit(rule.id, this.#entity(match), timeNs)) {
+    const acted = outcome !== undefined && ACTED.has(outcome.action);
+    if (
+      this.dedup.enabled && !acted && !this.dedup.admit(rule.id, this.#entity(match), timeNs)
+    ) {
       return undefined;
     }
     const alert = buildAlert({
@@ -45,11 +65,13 @@ export class AlertMaker {
       events,
       entity: match.entity,
       degraded,
+      ...(outcome !== undefined ? { action: outcome.action } : {}),
+      ...(outcome?.actionError !== undefined ? { actionError: outcome.actionError } : {}),
     });
     return { alert, timeNs };
   }
 
-  #entity(match: Match): string {
+  #entity(match: Pick<Match, "events" | "entity">): string {
     if (match.entity !== undefined) return match.entity;
     if (this.#entityField === undefined) return "";
     const v = match.events[0].get(this.#entityField);

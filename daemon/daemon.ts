@@ -47,9 +47,11 @@ import {
 import { type ByteSink, createOutputs, type OutputSet } from "../outputs/mod.ts";
 import { type LoadedRule, loadRulesFromSources, ruleMetadata } from "../rules/loader/mod.ts";
 import { checkBpfAvailable, SensorUnavailable } from "../sensor/mod.ts";
-import { AlertMaker } from "./alert_maker.ts";
+import { AlertMaker, type AlertOutcome } from "./alert_maker.ts";
 import { ALERT_RING_CAPACITY, AlertRing } from "./alert_ring.ts";
 import { analyzeLog } from "./analyze.ts";
+import { Enforcement } from "./enforcement.ts";
+import { hostId } from "../engine/procs.ts";
 import { outputsOptions } from "./outputs.ts";
 import { ReplaySource } from "./replay_source.ts";
 import { loadRuleset, type Ruleset } from "./ruleset.ts";
@@ -57,6 +59,8 @@ import { type LiveSource, SensorSource, type SourceCallbacks } from "./source.ts
 
 /** Bytes per `[ebpf] ringbuf_size` page. */
 const PAGE_BYTES = 4096;
+/** The sensor's longest wait for records in enforce mode (ms; 100 otherwise). */
+const ENFORCE_POLL_MS = 20;
 
 /** How the daemon is to run: the configuration and the command line's overrides. */
 export interface DaemonOptions {
@@ -123,6 +127,7 @@ export class Daemon implements DaemonApi {
   #source: LiveSource | undefined;
   #server: RunningServer | undefined;
   #eventsOut: Deno.FsFile | undefined;
+  #enforcement: Enforcement | undefined;
   #tokenPath: string | undefined;
   #reloadChain: Promise<unknown> = Promise.resolve();
   #stopping: Promise<void> | undefined;
@@ -134,9 +139,7 @@ export class Daemon implements DaemonApi {
     this.#opts = opts;
     this.#config = opts.config;
     this.#log = opts.log ?? ((line) => console.error(line));
-    const mode = opts.mode ?? opts.config.general.mode;
-    // Enforcement is not available yet: an enforce configuration detects.
-    this.#mode = mode === "enforce" ? "detect" : mode;
+    this.#mode = opts.mode ?? opts.config.general.mode;
     this.#ring = new AlertRing(opts.alertRingCapacity ?? ALERT_RING_CAPACITY);
     this.#maker = new AlertMaker(this.#schema, opts.config.alerts.dedup_window_sec);
   }
@@ -185,6 +188,7 @@ export class Daemon implements DaemonApi {
       throw new DaemonStartError(`cannot start the alert outputs: ${(e as Error).message}`, 1);
     }
     await this.#startHttp();
+    if (source !== "none") await this.#startEnforcement(source === "ebpf");
     if (source === "ebpf") await this.#startSensor();
     else if (source === "replay") await this.#startReplay();
     else {
@@ -233,6 +237,32 @@ export class Daemon implements DaemonApi {
     };
   }
 
+  /** Enforcement first: the kernel refuses blocked execs and connections before events flow. */
+  async #startEnforcement(kernel: boolean): Promise<void> {
+    const mode = this.#mode === "enforce" ? "enforce" : "detect";
+    const host = { id: await hostId(), name: Deno.hostname() };
+    const start = (kernel: boolean) =>
+      Enforcement.start({
+        mode,
+        security: this.#config.security,
+        schema: this.#schema,
+        host,
+        kernel,
+        onVerdict: (rule, match, outcome) => this.#alert(rule, match, false, outcome),
+        log: this.#log,
+      }, this.#ruleset.enabled);
+    try {
+      this.#enforcement = start(kernel);
+    } catch (e) {
+      const why = `cannot start enforcement: ${(e as Error).message}`;
+      // Detection goes on without the kernel side; enforce mode was asked to act.
+      if (mode === "enforce" || !kernel) throw new DaemonStartError(why, kernel ? 2 : 1);
+      this.#log(`kestrel run: ${why}; detection goes on without it`);
+      this.#enforcement = start(false);
+    }
+    this.#log(`kestrel run: enforcement: ${this.#enforcement.describe()}`);
+  }
+
   async #startSensor(): Promise<void> {
     const ringBytes = this.#opts.ringBytes ?? this.#config.ebpf.ringbuf_size * PAGE_BYTES;
     if (this.#opts.eventsOut !== undefined) {
@@ -250,6 +280,8 @@ export class Daemon implements DaemonApi {
       quotas: this.#quotas(),
       pushdown: this.#config.ebpf.interest_pushdown,
       eventsOut: this.#eventsOut,
+      // Kills wait for the engine to see the sequence's last event: read the ring sooner.
+      pollMs: this.#mode === "enforce" ? ENFORCE_POLL_MS : undefined,
     });
     try {
       await source.start();
@@ -291,9 +323,21 @@ export class Daemon implements DaemonApi {
     };
   }
 
-  /** A live match: dedup, alert, then the ring, the subscribers and the outputs. */
+  /** A live match: the response (see `./enforcement.ts`), then its alert. */
   #onMatch(rule: LoadedRule, match: Match, degraded: boolean): void {
-    const made = this.#maker.make(rule, match, degraded);
+    const outcome = this.#enforcement?.outcome(rule, match);
+    if (outcome === null) return; // the kernel's verdict raises this alert
+    this.#alert(rule, match, degraded, outcome);
+  }
+
+  /** Dedup, alert, then the ring, the subscribers and the outputs. */
+  #alert(
+    rule: LoadedRule,
+    match: Pick<Match, "kind" | "events" | "entity">,
+    degraded: boolean,
+    outcome?: AlertOutcome,
+  ): void {
+    const made = this.#maker.make(rule, match, degraded, outcome);
     if (made === undefined) return;
     const { alert, timeNs } = made;
     this.#ring.push(alert, timeNs);
@@ -339,10 +383,11 @@ export class Daemon implements DaemonApi {
       mode: this.#mode,
       uptimeSeconds: Math.round(performance.now() - this.#started) / 1000,
       bpf: {
-        programsAttached: this.#source?.programsAttached() ?? 0,
+        programsAttached: (this.#source?.programsAttached() ?? 0) +
+          (this.#enforcement?.programsAttached() ?? 0),
         features: this.#source?.features() ?? {},
       },
-      enforcement: "none: detect mode",
+      enforcement: this.#enforcement?.describe() ?? "none: no live source",
       degraded,
       ruleset: {
         version: r.version,
@@ -391,6 +436,17 @@ export class Daemon implements DaemonApi {
     }
     if (this.#stopping) throw new ApiError(503, "the daemon is shutting down");
     const next = loaded.ruleset;
+    try {
+      this.#enforcement?.setRules(next.enabled);
+    } catch (e) {
+      const message = `the ruleset cannot be enforced: ${(e as Error).message}`;
+      this.#log(`kestrel: reload refused: ${message}`);
+      this.#enforcement?.setRules(this.#ruleset.enabled);
+      return {
+        ok: false,
+        diagnostics: [{ severity: "error", message, file: dir ?? "<rules>", line: 1, col: 1 }],
+      };
+    }
     const source = this.#source;
     if (source !== undefined) {
       // Synchronous from here to the swap: no event is evaluated half by each ruleset.
@@ -398,6 +454,7 @@ export class Daemon implements DaemonApi {
       try {
         source.setRules(next.enabled);
       } catch (e) {
+        this.#enforcement?.setRules(this.#ruleset.enabled);
         const message = `the ruleset cannot run: ${(e as Error).message}`;
         this.#log(`kestrel: reload refused: ${message}`);
         return {
@@ -470,6 +527,7 @@ export class Daemon implements DaemonApi {
       rules: this.#ruleset?.enabled.length ?? 0,
       ...this.#source?.summary(),
       alerts_raised: this.#ring.added,
+      ...(this.#enforcement ? { enforcement: this.#enforcement.summary() } : {}),
       deduplicated: this.#maker.dedup.suppressed,
     };
   }
@@ -477,7 +535,11 @@ export class Daemon implements DaemonApi {
   async #release(): Promise<void> {
     await this.#reloadChain;
     try {
-      await this.#source?.stop();
+      try {
+        await this.#source?.stop();
+      } finally {
+        await this.#enforcement?.stop();
+      }
     } finally {
       try {
         await this.#outputs?.close();

@@ -76,6 +76,8 @@ export interface SensorSourceOptions extends SourceCallbacks {
   pushdown?: boolean;
   /** Also write every decoded event as NDJSON here (`--events-out`). */
   eventsOut?: Deno.FsFile;
+  /** Longest wait for records in ms (the sensor's default when absent). */
+  pollMs?: number;
 }
 
 /** The eBPF sensor as a {@link LiveSource}. */
@@ -95,6 +97,7 @@ export class SensorSource implements LiveSource {
       ringBytes: opts.ringBytes,
       quotas: opts.quotas,
       pushdown: opts.pushdown,
+      pollMs: opts.pollMs,
       onAlert: opts.onAlert,
       onBatch: opts.onBatch,
       onEvent: events ? (ev: Event) => events.write(ev) : undefined,

@@ -176,6 +176,7 @@ struct mm_struct {
 	unsigned long arg_end;
 	unsigned long env_start;
 	unsigned long env_end;
+	struct file *exe_file;
 } __kc;
 
 struct vm_area_struct {

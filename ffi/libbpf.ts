@@ -237,6 +237,21 @@ export function possibleCpus(): number {
   return cpus;
 }
 
+/**
+ * Runs `fn` with libbpf's own messages off (a load whose failure is expected
+ * and reported by the caller, e.g. probing for BPF LSM), then restores the
+ * previous print function. No JavaScript callback is involved: the print
+ * function is set to null and the old pointer put back.
+ */
+export function withoutLibbpfMessages<T>(fn: () => T): T {
+  const previous = lib().libbpf_set_print(null);
+  try {
+    return fn();
+  } finally {
+    lib().libbpf_set_print(previous);
+  }
+}
+
 /** Options of `BpfObject.attachUprobe`. */
 export interface UprobeOptions {
   /** Attach to the function's return instead of its entry. */
@@ -426,6 +441,14 @@ export class BpfObject implements Disposable {
       opts,
     );
     if (link === null) this.#attachFailed(program, p, ` to ${binaryPath}:${target}`);
+    return this.#track(program, link);
+  }
+
+  /** Attaches a `cgroup/*` program to the cgroup v2 directory open as `cgroupFd` (and its descendants). */
+  attachCgroup(program: string, cgroupFd: number): BpfLink {
+    const p = this.#loadedProgram(program);
+    const link = lib().bpf_program__attach_cgroup(p, cgroupFd);
+    if (link === null) this.#attachFailed(program, p, ` to cgroup fd ${cgroupFd}`);
     return this.#track(program, link);
   }
 

@@ -24,6 +24,7 @@ const VERSION_SYMBOLS = {
 const SYMBOLS = {
   ...VERSION_SYMBOLS,
   libbpf_num_possible_cpus: { parameters: [], result: "i32" },
+  libbpf_set_print: { parameters: ["pointer"], result: "pointer" },
   libbpf_probe_bpf_helper: { parameters: ["u32", "u32", "pointer"], result: "i32" },
   libbpf_probe_bpf_map_type: { parameters: ["u32", "pointer"], result: "i32" },
   libbpf_find_vmlinux_btf_id: { parameters: ["buffer", "u32"], result: "i32" },
@@ -47,6 +48,7 @@ const SYMBOLS = {
     parameters: ["pointer", "i32", "buffer", "usize", "buffer"],
     result: "pointer",
   },
+  bpf_program__attach_cgroup: { parameters: ["pointer", "i32"], result: "pointer" },
   bpf_link__destroy: { parameters: ["pointer"], result: "i32" },
   bpf_map__fd: { parameters: ["pointer"], result: "i32" },
   bpf_map__type: { parameters: ["pointer"], result: "u32" },

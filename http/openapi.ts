@@ -69,7 +69,13 @@ const schemas: Record<string, SchemaObject> = {
           features: { ...open, description: "Kernel features probed at start." },
         },
       },
-      enforcement: { ...str, description: "How enforcement is carried out.", example: "none" },
+      enforcement: {
+        ...str,
+        description: "The mode, then how execs, connections and kills are enforced.",
+        example: "enforce; exec: signal (SIGKILL at sched_process_exec and executable mmap; " +
+          "BPF LSM refused: load failed: EPERM); connect: cgroup (connect4/connect6 on " +
+          "/sys/fs/cgroup/unified refuse with EPERM); kill: pidfd (pid and start time checked)",
+      },
       degraded: { type: "boolean", description: "Events are being lost or the tree resyncs." },
       ruleset: {
         type: "object",
