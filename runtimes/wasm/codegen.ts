@@ -22,6 +22,7 @@ import type { Dialect } from "../../eql/compile.ts";
 import type { IrExpr } from "../../eql/ir.ts";
 import type { Scalar, Value } from "../../eql/value.ts";
 import { lookupFunction } from "../../eql/functions.ts";
+import { parseCidr } from "../../eql/cidr.ts";
 import { ELASTIC_WILDCARD, LEGACY_WILDCARD, type WildcardOptions } from "../../eql/wildcard.ts";
 import { Code, F64, I32, type ModuleBuilder } from "./encoder.ts";
 import { TAG } from "./layout.ts";
@@ -38,6 +39,8 @@ export interface ConstantPool {
   value(v: Value): number;
   /** The address of a wildcard pattern's tokens. */
   pattern(tokens: readonly number[], stepByCodePoint: boolean): number;
+  /** The address of a table of 32-bit words. */
+  words(words: readonly number[]): number;
 }
 
 /** What every generated function shares: the module, its library, constants and field table. */
@@ -75,6 +78,7 @@ type ElementOp =
 
 /** Functions the module implements, by canonical name. */
 const CALLS = new Set([
+  "cidrMatch",
   "startsWith",
   "endsWith",
   "stringContains",
@@ -608,6 +612,10 @@ export class Generator {
     const lib = this.ctx.lib, pool = this.ctx.pool;
     const NULL = pool.value(null), TRUE = pool.value(true), FALSE = pool.value(false);
     const ci = ir.caseInsensitive;
+    if (name === "cidrMatch") {
+      this.#cidrMatch(c, ir.args);
+      return;
+    }
     const str = (arg: IrExpr, into: number) => {
       // The string the argument stands for, or 0.
       this.value(c, arg);
@@ -653,6 +661,60 @@ export class Generator {
     }
     bool();
     c.end();
+  }
+
+  /**
+   * `cidrMatch(ip, "block", …)` with literal blocks (the compiler requires
+   * them), as `runtimes/js/calls.ts` runs it: the address stands for its
+   * sole element; elastic answers null for a null address or block, legacy
+   * false for a null address and ignores blocks without `/`.
+   */
+  #cidrMatch(c: Code, args: readonly IrExpr[]): void {
+    const lib = this.ctx.lib, pool = this.ctx.pool;
+    const legacy = this.#legacy;
+    const NULL = pool.value(null), TRUE = pool.value(true), FALSE = pool.value(false);
+    const words: number[] = [];
+    let count = 0, nullBlock = false;
+    for (const a of args.slice(1)) {
+      if (a.op !== "const") {
+        throw new WasmUnsupported(
+          "cidrMatch() with computed blocks is not available in the wasm runtime",
+        );
+      }
+      let v: Value = a.value;
+      while (Array.isArray(v)) v = v.length === 1 ? v[0] : null;
+      if (typeof v !== "string") {
+        nullBlock = true;
+        continue;
+      }
+      if (legacy && !v.includes("/")) continue;
+      const cidr = parseCidr(v);
+      if ("error" in cidr) continue;
+      const p = cidr.family === 4 ? 96 + cidr.prefix : cidr.prefix;
+      const mask = (i: number) => {
+        const bits = Math.min(32, Math.max(0, p - 32 * i));
+        return bits === 0 ? 0 : bits === 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
+      };
+      words.push(cidr.family, mask(0), mask(1), mask(2), mask(3), ...cidr.network.words);
+      count++;
+    }
+    const table = pool.words([count, ...words]);
+    const ip = c.local();
+    this.value(c, args[0]);
+    c.call(lib.sole).tee(ip).if(I32).get(ip).load(0).i32(TAG.STR).eq().if(I32).get(ip)
+      .else().i32(0).end().else().i32(0).end().set(ip);
+    if (legacy) {
+      c.get(ip).if(I32).get(ip).i32(table).i32(1).call(lib.cidr).else().i32(0).end();
+      c.if(I32).i32(TRUE).else().i32(FALSE).end();
+      return;
+    }
+    if (nullBlock) {
+      c.i32(NULL);
+      return;
+    }
+    c.get(ip).if(I32).get(ip).i32(table).i32(0).call(lib.cidr)
+      .if(I32).i32(TRUE).else().i32(FALSE).end()
+      .else().i32(NULL).end();
   }
 
   /** Emits the number of code points of the string at local `s` (i32). */

@@ -162,6 +162,18 @@ class Pool implements ConstantPool {
     return this.start + at;
   }
 
+  words(words: readonly number[]): number {
+    const key = `w:${words.join(",")}`;
+    const known = this.#seen.get(key);
+    if (known !== undefined) return known;
+    const view = this.#reserve(words.length * 4 + 8);
+    const at = this.#len;
+    words.forEach((w, i) => view.setInt32(at + i * 4, w | 0, true));
+    this.#len = align(at + words.length * 4);
+    this.#seen.set(key, this.start + at);
+    return this.start + at;
+  }
+
   bytes(): Uint8Array {
     return new Uint8Array(this.#buf.buffer, 0, this.#len);
   }

@@ -40,6 +40,13 @@ export class Stdlib {
   readonly isTrue: number;
   readonly sole: number;
   readonly numValue: number;
+  /** `(s, table, separate) → i32`: the string is an IP address inside one of the table's blocks. */
+  readonly cidr: number;
+  readonly #v4val: number;
+  #v4 = 0;
+  #hexGroups = 0;
+  #ipParse = 0;
+  #find2 = 0;
 
   /**
    * Adds the library to `m`. `tables` is where the Unicode tables sit in
@@ -69,6 +76,12 @@ export class Stdlib {
     this.isTrue = r();
     this.sole = r();
     this.numValue = r();
+    this.#v4val = m.global({ type: I32, init: 0 });
+    this.#v4 = r();
+    this.#hexGroups = r();
+    this.#find2 = r();
+    this.#ipParse = r();
+    this.cidr = r();
 
     m.define(this.outOfFuel, { code: trap(TrapReason.FUEL) });
     m.define(outOfMemory, { code: trap(TrapReason.MEMORY) });
@@ -90,6 +103,231 @@ export class Stdlib {
     m.define(this.isTrue, { code: this.#isTrue() });
     m.define(this.sole, { code: this.#sole() });
     m.define(this.numValue, { code: this.#numValue() });
+    m.define(this.#v4, { code: this.#ipv4() });
+    m.define(this.#hexGroups, { code: this.#hexGroupsCode() });
+    m.define(this.#find2, { code: this.#find2Code() });
+    m.define(this.#ipParse, { code: this.#ipParseCode() });
+    m.define(this.cidr, { code: this.#cidrCode() });
+  }
+
+  /** Emits: code unit `i` (a local) of the string in local `s`. */
+  #unit(c: Code, s: number, i: number): Code {
+    return c.get(s).get(i).i32(1).shl().add().load16(8);
+  }
+
+  // (s, from, to) → s[from, to) is a dotted-quad IPv4 address (no leading zeros);
+  // its value goes to the v4 global (as eql/cidr.ts parseIpv4)
+  #ipv4(): Code {
+    const c = new Code([I32, I32, I32], [I32]);
+    const i = c.local(),
+      value = c.local(),
+      parts = c.local(),
+      start = c.local(),
+      octet = c.local(),
+      d = c.local();
+    c.get(1).set(i);
+    c.block().loop();
+    c.get(i).set(start).i32(0).set(octet);
+    c.block().loop();
+    c.get(i).get(2).geS().brIf(1);
+    this.#unit(c, 0, i).i32(48).sub().tee(d).i32(10).geU().brIf(1);
+    this.burn(c);
+    c.get(octet).i32(10).mul().get(d).add().set(octet);
+    c.get(i).i32(1).add().set(i).br(0);
+    c.end().end();
+    // len = i - start
+    c.get(i).get(start).sub().eqz()
+      .get(i).get(start).sub().i32(3).gtS().or()
+      .get(octet).i32(255).gtS().or();
+    c.get(i).get(start).sub().i32(1).gtS();
+    this.#unit(c, 0, start).i32(48).eq().and().or();
+    c.if().i32(0).return().end();
+    c.get(value).i32(8).shl().get(octet).or().set(value);
+    c.get(parts).i32(1).add().tee(parts).i32(4).ltS().if();
+    c.get(i).get(2).geS().if().i32(0).return().end();
+    this.#unit(c, 0, i).i32(46).ne().if().i32(0).return().end();
+    c.get(i).i32(1).add().set(i).br(1);
+    c.end();
+    c.end().end();
+    c.get(value).gset(this.#v4val);
+    c.get(i).get(2).eq();
+    return c;
+  }
+
+  // (s, from, to, allowTail, out) → how many hextets s[from, to) splits into (at most 8,
+  // written to out as i32), -1 when invalid; an IPv4 tail counts two
+  #hexGroupsCode(): Code {
+    const c = new Code([I32, I32, I32, I32, I32], [I32]);
+    const count = c.local(),
+      i = c.local(),
+      gs = c.local(),
+      ge = c.local(),
+      dot = c.local(),
+      v = c.local(),
+      d = c.local(),
+      u = c.local(),
+      last = c.local();
+    c.get(1).set(i);
+    c.block().loop(); // groups
+    c.get(i).set(gs).i32(0).set(dot);
+    c.block().loop();
+    c.get(i).get(2).geS().brIf(1);
+    this.#unit(c, 0, i).tee(u).i32(58).eq().brIf(1);
+    this.burn(c);
+    c.get(u).i32(46).eq().get(dot).or().set(dot);
+    c.get(i).i32(1).add().set(i).br(0);
+    c.end().end();
+    c.get(i).set(ge);
+    c.get(ge).get(2).geS().set(last);
+    c.get(3).get(last).and().get(dot).and().if();
+    c.get(0).get(gs).get(ge).call(this.#v4).eqz().if().i32(-1).return().end();
+    c.get(count).i32(6).gtS().if().i32(-1).return().end();
+    c.get(4).get(count).i32(2).shl().add().gget(this.#v4val).i32(16).shrU().store(0);
+    c.get(4).get(count).i32(2).shl().add().gget(this.#v4val).i32(0xffff).and().store(4);
+    c.get(count).i32(2).add().set(count);
+    c.else();
+    c.get(ge).get(gs).sub().tee(d).eqz().get(d).i32(4).gtS().or().if().i32(-1).return().end();
+    c.i32(0).set(v);
+    c.get(gs).set(i);
+    c.block().loop();
+    c.get(i).get(ge).geS().brIf(1);
+    this.#unit(c, 0, i).set(u);
+    c.get(u).i32(48).sub().i32(10).ltU().if(I32).get(u).i32(48).sub()
+      .else().get(u).i32(32).or().i32(97).sub().i32(6).ltU().if(I32)
+      .get(u).i32(32).or().i32(87).sub().else().i32(-1).return().end().end().set(d);
+    c.get(v).i32(4).shl().get(d).or().set(v);
+    c.get(i).i32(1).add().set(i).br(0);
+    c.end().end();
+    c.get(count).i32(7).gtS().if().i32(-1).return().end();
+    c.get(4).get(count).i32(2).shl().add().get(v).store(0);
+    c.get(count).i32(1).add().set(count);
+    c.end();
+    c.get(last).if().get(count).return().end();
+    c.get(ge).i32(1).add().set(i).br(0);
+    c.end().end();
+    c.get(count);
+    return c;
+  }
+
+  // (s, from, to) → the index of the first "::" in s[from, to), or -1
+  #find2Code(): Code {
+    const c = new Code([I32, I32, I32], [I32]);
+    const i = c.local();
+    c.get(1).set(i);
+    c.block().loop();
+    c.get(i).i32(1).add().get(2).geS().brIf(1);
+    this.burn(c);
+    this.#unit(c, 0, i).i32(58).eq();
+    c.get(0).get(i).i32(1).shl().add().load16(10).i32(58).eq().and().if().get(i).return().end();
+    c.get(i).i32(1).add().set(i).br(0);
+    c.end().end();
+    c.i32(-1);
+    return c;
+  }
+
+  // (s, out) → 4 or 6 with the 128-bit address in out[0..16) (IPv4 mapped as ::ffff:a.b.c.d),
+  // 0 when s is no address; out[16..80) is scratch (eql/cidr.ts parseIp)
+  #ipParseCode(): Code {
+    const c = new Code([I32, I32], [I32]);
+    const n = c.local(),
+      i = c.local(),
+      colon = c.local(),
+      end = c.local(),
+      gap = c.local(),
+      h = c.local(),
+      t = c.local(),
+      k = c.local();
+    const H = () => c.get(1).i32(16).add();
+    const T = () => c.get(1).i32(48).add();
+    c.get(0).load(4).set(n);
+    c.block().loop();
+    c.get(i).get(n).geS().brIf(1);
+    this.burn(c);
+    this.#unit(c, 0, i).i32(58).eq().if().i32(1).set(colon).br(2).end();
+    c.get(i).i32(1).add().set(i).br(0);
+    c.end().end();
+    c.get(colon).eqz().if();
+    c.get(0).i32(0).get(n).call(this.#v4).eqz().if().i32(0).return().end();
+    c.get(1).i32(0).store(0).get(1).i32(0).store(4).get(1).i32(0xffff).store(8);
+    c.get(1).gget(this.#v4val).store(12);
+    c.i32(4).return();
+    c.end();
+    // A %zone suffix is ignored; an empty one is invalid.
+    c.get(n).set(end).i32(0).set(i);
+    c.block().loop();
+    c.get(i).get(n).geS().brIf(1);
+    this.#unit(c, 0, i).i32(37).eq().if();
+    c.get(i).get(n).i32(1).sub().eq().if().i32(0).return().end();
+    c.get(i).set(end).br(2);
+    c.end();
+    c.get(i).i32(1).add().set(i).br(0);
+    c.end().end();
+    c.get(0).i32(0).get(end).call(this.#find2).tee(gap).i32(0).ltS().if();
+    c.get(0).i32(0).get(end).i32(1);
+    H();
+    c.call(this.#hexGroups).i32(8).ne().if().i32(0).return().end();
+    c.else();
+    c.get(0).get(gap).i32(1).add().get(end).call(this.#find2).i32(0).geS().if().i32(0).return()
+      .end();
+    c.get(gap).if(I32).get(0).i32(0).get(gap).i32(0);
+    H();
+    c.call(this.#hexGroups).else().i32(0).end().tee(h).i32(0).ltS().if().i32(0).return().end();
+    c.get(gap).i32(2).add().get(end).ltS().if(I32).get(0).get(gap).i32(2).add().get(end).i32(1);
+    T();
+    c.call(this.#hexGroups).else().i32(0).end().tee(t).i32(0).ltS().if().i32(0).return().end();
+    c.i32(8).get(h).sub().get(t).sub().i32(1).ltS().if().i32(0).return().end();
+    // Zeros in the gap, then the tail at the end.
+    c.get(h).set(k);
+    c.block().loop();
+    c.get(k).i32(8).get(t).sub().geS().brIf(1);
+    H();
+    c.get(k).i32(2).shl().add().i32(0).store(0);
+    c.get(k).i32(1).add().set(k).br(0);
+    c.end().end();
+    c.i32(0).set(k);
+    c.block().loop();
+    c.get(k).get(t).geS().brIf(1);
+    H();
+    c.i32(8).get(t).sub().get(k).add().i32(2).shl().add();
+    T();
+    c.get(k).i32(2).shl().add().load(0).store(0);
+    c.get(k).i32(1).add().set(k).br(0);
+    c.end().end();
+    c.end();
+    for (let w = 0; w < 4; w++) {
+      c.get(1);
+      H();
+      c.load(w * 8).i32(16).shl();
+      H();
+      c.load(w * 8 + 4).or().store(w * 4);
+    }
+    c.i32(6);
+    return c;
+  }
+
+  // (s, table, separate) → whether s is an address inside a block of table:
+  // [count][per block: family, 4 masks, 4 network words]
+  #cidrCode(): Code {
+    const c = new Code([I32, I32, I32], [I32]);
+    const out = c.local(), fam = c.local(), k = c.local(), b = c.local(), ok = c.local();
+    c.i32(80).call(this.alloc).set(out);
+    c.get(0).get(out).call(this.#ipParse).tee(fam).eqz().if().i32(0).return().end();
+    c.block().loop();
+    c.get(k).get(1).load(0).geS().brIf(1);
+    this.burn(c);
+    c.get(1).i32(4).add().get(k).i32(36).mul().add().set(b);
+    c.get(2).get(b).load(0).get(fam).ne().and().eqz().if();
+    c.i32(1).set(ok);
+    for (let w = 0; w < 4; w++) {
+      c.get(ok).get(out).load(w * 4).get(b).load(4 + w * 4).and().get(b).load(20 + w * 4).eq()
+        .and().set(ok);
+    }
+    c.get(ok).if().i32(1).return().end();
+    c.end();
+    c.get(k).i32(1).add().set(k).br(0);
+    c.end().end();
+    c.i32(0);
+    return c;
   }
 
   /** Emits: one unit of fuel burnt; traps when none is left. */
