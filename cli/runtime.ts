@@ -38,7 +38,14 @@ export function predicatesFor(
     console.error(`kestrel ${command}: rule ${id}: ${message}`);
   try {
     const wasm = pkg
-      ? new WasmRuleset(pkg.wasm, pkg.manifest.sites, rules.map((r) => r.id), limits, report)
+      ? new WasmRuleset(
+        pkg.wasm,
+        pkg.manifest.sites,
+        pkg.manifest.lineage,
+        rules.map((r) => r.id),
+        limits,
+        report,
+      )
       : WasmRuleset.compile(rules, limits, report);
     return { predicates: wasm.predicates, wasm };
   } catch (e) {

@@ -87,6 +87,9 @@ export function literalsOf(ir: IrExpr, into: LiteralMap = new Map()): LiteralMap
         walk(e.left);
         walk(e.right);
         return;
+      case "lineage":
+        walk(e.query.predicate);
+        return;
       default:
         return;
     }

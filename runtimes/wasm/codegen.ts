@@ -11,7 +11,10 @@
  * helper function over one value that walks lists recursively, and string
  * tests run on the module's own string primitives.
  *
- * Constructs without a Wasm implementation (regexes, lineage, bound
+ * Lineage tests (`descendant of [...]`) ask the host through the imported
+ * `kestrel.lineage(node)`: the process tree is host state.
+ *
+ * Constructs without a Wasm implementation (regexes, bound
  * variables, and the functions not listed in {@link CALLS}) throw
  * {@link WasmUnsupported}; the ruleset compiler reports it against the rule.
  *
@@ -51,6 +54,13 @@ export interface GenContext {
   /** Address of the field table. */
   fieldTable: number;
   dialect: Dialect;
+  /**
+   * Registers a lineage node (its subquery becomes a predicate of the
+   * module) and returns the node's number for the host's `lineage` import.
+   */
+  lineage(ir: Extract<IrExpr, { op: "lineage" }>, dialect: Dialect): number;
+  /** The imported `kestrel.lineage(node) → 0|1`. */
+  lineageImport: number;
 }
 
 /** A non-null scalar constant. */
@@ -248,9 +258,9 @@ export class Generator {
         });
         return;
       case "lineage":
-        throw new WasmUnsupported(
-          `"${ir.relation} of [...]" (lineage) is not available in the wasm runtime`,
-        );
+        // The process tree lives in the host: the module asks it about the current event.
+        c.i32(this.ctx.lineage(ir, this.ctx.dialect)).call(this.ctx.lineageImport);
+        return;
       default:
         this.value(c, ir);
         c.call(lib.isTrue);

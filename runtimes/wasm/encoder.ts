@@ -312,8 +312,23 @@ export class ModuleBuilder {
   readonly table: number[] = [];
   readonly data: { offset: number; bytes: Uint8Array }[] = [];
 
+  /** Imported functions: they take the first function indexes. */
+  readonly #imports: { module: string; name: string; type: number }[] = [];
+
   /** Memory limits in 64 KiB pages. */
   constructor(public memoryMin: number, public memoryMax: number) {}
+
+  /** Imports a function; call before defining any. Returns its index. */
+  importFunc(
+    module: string,
+    name: string,
+    params: readonly ValType[],
+    results: readonly ValType[],
+  ): number {
+    if (this.funcs.length) throw new Error("imports must come before the module's own functions");
+    this.#imports.push({ module, name, type: this.type(params, results) });
+    return this.#imports.length - 1;
+  }
 
   /** The index of the signature `params → results`. */
   type(params: readonly ValType[], results: readonly ValType[]): number {
@@ -330,12 +345,12 @@ export class ModuleBuilder {
   /** Reserves a function index, to be defined later (allows recursion and forward calls). */
   reserve(): number {
     this.funcs.push(undefined);
-    return this.funcs.length - 1;
+    return this.#imports.length + this.funcs.length - 1;
   }
 
   /** Defines function `index` (from {@link reserve}). */
   define(index: number, def: FuncDef): void {
-    this.funcs[index] = def;
+    this.funcs[index - this.#imports.length] = def;
   }
 
   /** Adds a function; returns its index. */
@@ -361,6 +376,17 @@ export class ModuleBuilder {
     const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
     const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
     append(out, section(1, vec(this.#typeBytes)));
+    if (this.#imports.length) {
+      append(
+        out,
+        section(
+          2,
+          vec(
+            this.#imports.map((i) => [...utf8(i.module), ...utf8(i.name), 0x00, ...uleb(i.type)]),
+          ),
+        ),
+      );
+    }
     append(out, section(3, vec(typeOf.map((t) => uleb(t)))));
     if (this.table.length) {
       append(out, section(4, vec([[0x70, 0x00, ...uleb(this.table.length)]])));
@@ -380,7 +406,7 @@ export class ModuleBuilder {
     );
     const exports: number[][] = [[...utf8("memory"), 0x02, 0x00]];
     funcs.forEach((f, i) => {
-      if (f.export) exports.push([...utf8(f.export), 0x00, ...uleb(i)]);
+      if (f.export) exports.push([...utf8(f.export), 0x00, ...uleb(this.#imports.length + i)]);
     });
     this.globals.forEach((g, i) => {
       if (g.export) exports.push([...utf8(g.export), 0x03, ...uleb(i)]);

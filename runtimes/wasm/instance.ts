@@ -43,11 +43,20 @@ export class WasmInstance {
   #lastTs = -1n;
   /** How many predicates the module has. */
   readonly predicates: number;
+  /** Answers the module's `kestrel.lineage(node)` import for the event being evaluated. */
+  onLineage: (node: number, ev: Event) => boolean = () => false;
 
   /** Compiles and instantiates `bytes`; throws when it is not an ABI v1 module. */
   constructor(bytes: Uint8Array, limits: WasmLimits) {
     const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
-    const instance = new WebAssembly.Instance(module, {});
+    const instance = new WebAssembly.Instance(module, {
+      kestrel: {
+        lineage: (node: number) => {
+          const ev = this.#last;
+          return ev !== undefined && this.onLineage(node, ev) ? 1 : 0;
+        },
+      },
+    });
     const x = instance.exports as unknown as Exports;
     for (const name of ["memory", "pred_init", "pred_eval", "pred_capture"]) {
       if (!(name in x)) throw new Error(`the rule module does not export ${name} (Host ABI v1)`);

@@ -10,7 +10,7 @@
  * @module
  */
 import type { Dialect } from "../../eql/compile.ts";
-import type { IrExpr } from "../../eql/ir.ts";
+import type { IrEventQuery, IrExpr } from "../../eql/ir.ts";
 import type { Value } from "../../eql/value.ts";
 import { Code, I32, ModuleBuilder } from "./encoder.ts";
 import { ABI_VERSION, align, encodeConstant, HEADER } from "./layout.ts";
@@ -56,8 +56,38 @@ export function buildModule(
   getters: readonly WasmExpr[],
   options: ModuleOptions,
 ): Uint8Array {
+  return buildModuleWithLineage(predicates, getters, options).bytes;
+}
+
+/**
+ * A lineage node of the module: the host answers `kestrel.lineage(node)`
+ * for the current event from its process tree, where the subquery (module
+ * predicate `predicate`) was registered.
+ */
+export interface WasmLineage {
+  node: number;
+  /** The predicate whose code contains the node. */
+  owner: number;
+  relation: "descendant" | "child" | "event";
+  /** The subquery's own predicate in the module (its category is tested by the host). */
+  predicate: number;
+  /** The subquery, for its fields and the engine's index. */
+  query: IrEventQuery;
+  dialect: Dialect;
+}
+
+/** {@link buildModule}, also returning the lineage nodes (subqueries follow the predicates). */
+export function buildModuleWithLineage(
+  predicatesIn: readonly WasmExpr[],
+  getters: readonly WasmExpr[],
+  options: ModuleOptions,
+): { bytes: Uint8Array; lineage: WasmLineage[]; predicates: number } {
+  const predicates = [...predicatesIn];
+  const lineage: WasmLineage[] = [];
+  let owner = 0;
   const maxPages = Math.max(1, Math.floor(options.memoryLimitMb * 16));
   const m = new ModuleBuilder(1, maxPages);
+  const lineageImport = m.importFunc("kestrel", "lineage", [I32], [I32]);
   const fieldCount = Math.max(0, ...[...predicates, ...getters].flatMap((e) => fieldsOf(e.ir))) + 1;
   const fieldTable = HEADER.SIZE;
   const tables = unicodeTables();
@@ -68,12 +98,36 @@ export function buildModule(
   const gen = (dialect: Dialect) => {
     let g = generators.get(dialect);
     if (g === undefined) {
-      g = new Generator({ m, lib, pool: data, fieldTable, dialect });
+      g = new Generator({
+        m,
+        lib,
+        pool: data,
+        fieldTable,
+        dialect,
+        lineageImport,
+        lineage: (ir, dialect) => {
+          const node = lineage.length;
+          lineage.push({
+            node,
+            owner,
+            relation: ir.relation,
+            predicate: predicates.length,
+            query: ir.query,
+            dialect,
+          });
+          predicates.push({ ir: ir.query.predicate, dialect });
+          return node;
+        },
+      });
       generators.set(dialect, g);
     }
     return g;
   };
-  for (const p of predicates) m.table.push(gen(p.dialect).predicate(p.ir));
+  // Lineage subqueries append predicates while this runs.
+  for (; owner < predicates.length; owner++) {
+    const p = predicates[owner];
+    m.table.push(gen(p.dialect).predicate(p.ir));
+  }
   for (const g of getters) m.table.push(gen(g.dialect).getter(g.ir));
   const entry = m.type([], [I32]);
 
@@ -106,7 +160,7 @@ export function buildModule(
   m.data.push({ offset: 0, bytes: new Uint8Array(header.buffer) });
   m.data.push({ offset: tablesAt, bytes: tables.bytes });
   m.data.push({ offset: data.start, bytes: data.bytes() });
-  return m.encode();
+  return { bytes: m.encode(), lineage, predicates: predicates.length };
 }
 
 /** Constants placed one after another from `start`, each once. */

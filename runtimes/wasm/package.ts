@@ -16,6 +16,7 @@ import type { Schema, ValueType } from "../../engine/schema.ts";
 import { VERSION } from "../../version.ts";
 import { ABI_VERSION } from "./layout.ts";
 import { compileWasmRules, WasmCompileError, type WasmSite } from "./ruleset.ts";
+import type { WasmLineage } from "./module.ts";
 
 /** The manifest file's format version. */
 export const PACKAGE_FORMAT = 1;
@@ -53,6 +54,8 @@ export interface PackageManifest {
   rules: PackagedRule[];
   /** Where each predicate of the module sits. */
   sites: WasmSite[];
+  /** Lineage nodes; their subqueries are the module's predicates after the sites'. */
+  lineage: WasmLineage[];
 }
 
 /** A loaded, verified package. */
@@ -120,6 +123,7 @@ export function buildPackage(
       irHash: irHash(r.ir, r.suppressions),
     })),
     sites: compiled.sites,
+    lineage: compiled.lineage,
   };
   return { manifest, wasm: compiled.bytes };
 }

@@ -16,7 +16,14 @@ import type { IrEventQuery, IrExpr, RuleIR } from "../../eql/ir.ts";
 import type { Dialect } from "../../eql/compile.ts";
 import type { Event } from "../../engine/event.ts";
 import type { PredicateCompiler, PredicateSite } from "../../engine/engine.ts";
-import { buildModule, fieldsOf, type WasmExpr } from "./module.ts";
+import type { Predicate, RuntimeContext } from "../js/mod.ts";
+import {
+  buildModule,
+  buildModuleWithLineage,
+  fieldsOf,
+  type WasmExpr,
+  type WasmLineage,
+} from "./module.ts";
 import { WasmUnsupported } from "./codegen.ts";
 import { WasmInstance, type WasmLimits, WasmTrap } from "./instance.ts";
 
@@ -43,6 +50,8 @@ export interface WasmCompileResult {
   /** The module, when every rule compiled. */
   bytes?: Uint8Array;
   sites: WasmSite[];
+  /** Lineage nodes; their subqueries are predicates after the sites'. */
+  lineage: WasmLineage[];
   /** `file:line: rule ID: message` for each rule the module cannot run. */
   errors: string[];
 }
@@ -100,7 +109,8 @@ export function compileWasmRules(
     exprs.push({ ir, dialect });
   }
   try {
-    return { bytes: buildModule(exprs, [], options), sites, errors: [] };
+    const built = buildModuleWithLineage(exprs, [], options);
+    return { bytes: built.bytes, sites, lineage: built.lineage, errors: [] };
   } catch (e) {
     if (!(e instanceof WasmUnsupported)) throw e;
   }
@@ -119,7 +129,7 @@ export function compileWasmRules(
       errors.push(`${where}rule ${r.id}: ${e.message}`);
     }
   }
-  return { sites: [], errors };
+  return { sites: [], lineage: [], errors };
 }
 
 /** Receives rule errors (traps) as they happen. */
@@ -135,20 +145,38 @@ export class WasmRuleset {
   /** Rule errors so far, as `rule id: message`. */
   readonly errors: string[] = [];
 
-  /** Instantiates `bytes` whose predicates sit at `sites` of the rules `ruleIds` (in engine order). */
+  readonly #lineage: readonly WasmLineage[];
+  /** Per lineage node, the tracker's handle once registered. */
+  readonly #handles: (number | undefined)[] = [];
+  #tracker: RuntimeContext["lineage"];
+
+  /**
+   * Instantiates `bytes` whose predicates sit at `sites` of the rules
+   * `ruleIds` (in engine order), with lineage nodes `lineage`.
+   */
   constructor(
     bytes: Uint8Array,
     sites: readonly WasmSite[],
+    lineage: readonly WasmLineage[],
     ruleIds: readonly string[],
     limits: WasmLimits,
     onError: RuleErrorHandler = () => {},
   ) {
     this.#instance = new WasmInstance(bytes, limits);
-    if (this.#instance.predicates !== sites.length) {
+    if (this.#instance.predicates !== sites.length + lineage.length) {
       throw new Error(
-        `the rule module has ${this.#instance.predicates} predicates, its manifest ${sites.length}`,
+        `the rule module has ${this.#instance.predicates} predicates, its manifest ${
+          sites.length + lineage.length
+        }`,
       );
     }
+    this.#lineage = lineage;
+    this.#instance.onLineage = (node, ev) => {
+      const handle = this.#handles[node];
+      const tracker = this.#tracker;
+      return handle !== undefined && tracker !== undefined &&
+        tracker.test(handle, lineage[node].relation, ev);
+    };
     for (const s of sites) this.#sites.set(key(s), s);
     this.#ruleIds = ruleIds;
     this.#onError = onError;
@@ -162,7 +190,7 @@ export class WasmRuleset {
   ): WasmRuleset {
     const r = compileWasmRules(rules, limits);
     if (!r.bytes) throw new WasmCompileError(r.errors);
-    return new WasmRuleset(r.bytes, r.sites, rules.map((x) => x.id), limits, onError);
+    return new WasmRuleset(r.bytes, r.sites, r.lineage, rules.map((x) => x.id), limits, onError);
   }
 
   /** Whether rule `index` was disabled by a rule error. */
@@ -178,8 +206,41 @@ export class WasmRuleset {
         `the rule module has no predicate for rule ${site.rule} ${site.part} ${site.index}`,
       );
     }
+    this.#registerLineage(s.predicate, ctx, s.rule);
+    return this.#predicate(s.predicate, s.fields, s.rule, q.category, ctx);
+  };
+
+  /** Registers the lineage subqueries inside predicate `owner` (and theirs) with the tracker. */
+  #registerLineage(owner: number, ctx: RuntimeContext, rule: number): void {
+    for (const node of this.#lineage) {
+      if (node.owner !== owner || this.#handles[node.node] !== undefined) continue;
+      if (ctx.lineage === undefined) {
+        throw new Error(
+          `"${node.relation} of [...]" needs process lineage, but no lineage tracker was provided to the runtime`,
+        );
+      }
+      this.#tracker = ctx.lineage;
+      const sub = node.query;
+      this.#registerLineage(node.predicate, ctx, rule);
+      const matches = this.#predicate(
+        node.predicate,
+        fieldsOf(sub.predicate),
+        rule,
+        sub.category,
+        ctx,
+      );
+      this.#handles[node.node] = ctx.lineage.register(matches, sub);
+    }
+  }
+
+  #predicate(
+    predicate: number,
+    fields: readonly number[],
+    rule: number,
+    category: string,
+    ctx: RuntimeContext,
+  ): Predicate {
     const instance = this.#instance, disabled = this.#disabled;
-    const { predicate, fields, rule } = s;
     const test = (ev: Event): boolean => {
       if (disabled.has(rule)) return false;
       try {
@@ -193,10 +254,10 @@ export class WasmRuleset {
         return false;
       }
     };
-    if (q.category === "any") return test;
-    const inCategory = ctx.categoryMatcher(q.category);
+    if (category === "any") return test;
+    const inCategory = ctx.categoryMatcher(category);
     return (ev) => inCategory(ev) && test(ev);
-  };
+  }
 }
 
 function key(s: PredicateSite): string {
