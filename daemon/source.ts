@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Engine, Match } from "../engine/engine.ts";
+import type { Engine, Match, PredicateCompiler } from "../engine/engine.ts";
 import type { Event } from "../engine/event.ts";
 import type { Schema } from "../engine/schema.ts";
 import type { Quotas } from "../engine/state.ts";
@@ -76,6 +76,8 @@ export interface SensorSourceOptions extends SourceCallbacks {
   pushdown?: boolean;
   /** Also write every decoded event as NDJSON here (`--events-out`). */
   eventsOut?: Deno.FsFile;
+  /** The predicate runtime for a ruleset (`[engine] runtime`); the JS runtime when absent. */
+  predicates?: (rules: readonly LoadedRule[]) => PredicateCompiler | undefined;
 }
 
 /** The eBPF sensor as a {@link LiveSource}. */
@@ -94,6 +96,7 @@ export class SensorSource implements LiveSource {
       rules: opts.rules,
       ringBytes: opts.ringBytes,
       quotas: opts.quotas,
+      predicates: opts.predicates,
       pushdown: opts.pushdown,
       onAlert: opts.onAlert,
       onBatch: opts.onBatch,
