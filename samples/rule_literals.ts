@@ -14,12 +14,16 @@
 import type { IrExpr } from "../eql/ir.ts";
 import type { Value } from "../eql/value.ts";
 import { prng } from "./synthetic.ts";
+import { type LuceneNode, parseLuceneRegex } from "../eql/lucene_regex.ts";
 
 /** A literal a field is compared with, and how. */
 export interface FieldLiteral {
   value: string | number | boolean;
-  /** `exact`: as is; `wildcard`: `*`/`?` expand; `prefix`/`suffix`/`contains`: padded. */
-  shape: "exact" | "wildcard" | "prefix" | "suffix" | "contains";
+  /**
+   * `exact`: as is; `wildcard`: `*`/`?` expand; `prefix`/`suffix`/`contains`:
+   * padded; `regex`: a string the Lucene regex matches.
+   */
+  shape: "exact" | "wildcard" | "prefix" | "suffix" | "contains" | "regex";
 }
 
 /** The literals of a predicate, per dotted field name. */
@@ -70,7 +74,7 @@ export function literalsOf(ir: IrExpr, into: LiteralMap = new Map()): LiteralMap
         walk(e.subject);
         return;
       case "match":
-        for (const p of e.patterns) add(e.subject, p, e.kind === "regex" ? "exact" : "wildcard");
+        for (const p of e.patterns) add(e.subject, p, e.kind === "regex" ? "regex" : "wildcard");
         return;
       case "call": {
         const [a, b] = e.args;
@@ -176,6 +180,10 @@ export class LiteralEvents {
     } else if (l.shape === "prefix") s = s + this.#pick(FILLER);
     else if (l.shape === "suffix") s = this.#pick(FILLER) + s;
     else if (l.shape === "contains") s = this.#pick(FILLER) + s + this.#pick(FILLER);
+    else if (l.shape === "regex") {
+      const tree = parseLuceneRegex(s);
+      if (!("error" in tree)) s = sample(tree, this.#rand);
+    }
     if (!disturb) return this.#chance(0.3) ? flipCase(s, this.#rand) : s;
     const r = this.#rand();
     if (r < 0.35) return flipCase(s, this.#rand);
@@ -198,4 +206,44 @@ function flipCase(s: string, rand: () => number): string {
     out += r < 0.4 ? ch.toUpperCase() : r < 0.6 ? ch.toLowerCase() : ch;
   }
   return out;
+}
+
+/** A random string the Lucene regex `n` matches (complements and the like give ""). */
+function sample(n: LuceneNode, rand: () => number): string {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  switch (n.k) {
+    case "char":
+      return String.fromCodePoint(n.cp);
+    case "str":
+      return n.text;
+    case "any":
+      return pick(["a", "Z", "é", ".", "😀"]);
+    case "all":
+      return pick(["", "xy", "é"]);
+    case "pre":
+      return ({ d: "7", D: "x", s: " ", S: "q", w: "k", W: "-" } as Record<string, string>)[n.c];
+    case "class": {
+      if (n.negate) return "\u0001";
+      const item = pick(n.items);
+      if ("pre" in item) {
+        return ({ d: "3", s: " ", w: "w" } as Record<string, string>)[item.pre] ?? "#";
+      }
+      return String.fromCodePoint(item.lo + Math.floor(rand() * (item.hi - item.lo + 1)));
+    }
+    case "union":
+      return sample(pick(n.alts), rand);
+    case "concat":
+      return n.items.map((i) => sample(i, rand)).join("");
+    case "repeat": {
+      const max = Math.min(n.max, n.min + 3);
+      const times = n.min + Math.floor(rand() * (max - n.min + 1));
+      let out = "";
+      for (let i = 0; i < times; i++) out += sample(n.node, rand);
+      return out;
+    }
+    case "interval":
+      return String(n.min);
+    default:
+      return "";
+  }
 }

@@ -26,6 +26,7 @@ import type { IrExpr } from "../../eql/ir.ts";
 import type { Scalar, Value } from "../../eql/value.ts";
 import { lookupFunction } from "../../eql/functions.ts";
 import { parseCidr } from "../../eql/cidr.ts";
+import { regexTable } from "./regex.ts";
 import { ELASTIC_WILDCARD, LEGACY_WILDCARD, type WildcardOptions } from "../../eql/wildcard.ts";
 import { Code, F64, I32, type ModuleBuilder } from "./encoder.ts";
 import { TAG } from "./layout.ts";
@@ -76,6 +77,8 @@ interface Plan {
   contains: string[];
   /** Token lists for the general wildcard matcher. */
   globs: { tokens: number[]; cp: boolean }[];
+  /** DFA tables (`regex.ts`) that must accept the whole string. */
+  regexes: number[][];
 }
 
 /** An operator over one element, with its constants. */
@@ -127,6 +130,7 @@ function plan(patterns: readonly string[], ci: boolean, o?: Readonly<WildcardOpt
     suffixes: [],
     contains: [],
     globs: [],
+    regexes: [],
   };
   for (const raw of patterns) {
     const s = ci ? raw.toLowerCase() : raw;
@@ -248,9 +252,21 @@ export class Generator {
         return;
       case "match":
         if (ir.kind === "regex") {
-          throw new WasmUnsupported(
-            "regular expressions (regex, regex~) are not available in the wasm runtime",
-          );
+          // One automaton for the whole list; it folds case itself (`regex~`).
+          this.#element(c, ir.subject, {
+            kind: "match",
+            plan: {
+              lower: false,
+              all: false,
+              exact: [],
+              prefixes: [],
+              suffixes: [],
+              contains: [],
+              globs: [],
+              regexes: [regexTable(ir.patterns, ir.caseInsensitive)],
+            },
+          });
+          return;
         }
         this.#element(c, ir.subject, {
           kind: "match",
@@ -486,6 +502,7 @@ export class Generator {
         c.get(s).i32(pool.value(x)).i32(0).call(lib.indexOf).i32(0).geS()
       ),
       ...p.globs.map((g) => () => c.get(s).i32(pool.pattern(g.tokens, g.cp)).call(lib.glob)),
+      ...p.regexes.map((t) => () => c.get(s).i32(pool.words(t)).call(lib.dfa)),
     ]);
   }
 

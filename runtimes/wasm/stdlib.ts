@@ -42,6 +42,8 @@ export class Stdlib {
   readonly numValue: number;
   /** `(s, table, separate) → i32`: the string is an IP address inside one of the table's blocks. */
   readonly cidr: number;
+  /** `(s, table) → i32`: the DFA of `regex.ts` accepts the whole string. */
+  readonly dfa: number;
   readonly #v4val: number;
   #v4 = 0;
   #hexGroups = 0;
@@ -82,6 +84,7 @@ export class Stdlib {
     this.#find2 = r();
     this.#ipParse = r();
     this.cidr = r();
+    this.dfa = r();
 
     m.define(this.outOfFuel, { code: trap(TrapReason.FUEL) });
     m.define(outOfMemory, { code: trap(TrapReason.MEMORY) });
@@ -108,6 +111,41 @@ export class Stdlib {
     m.define(this.#find2, { code: this.#find2Code() });
     m.define(this.#ipParse, { code: this.#ipParseCode() });
     m.define(this.cidr, { code: this.#cidrCode() });
+    m.define(this.dfa, { code: this.#dfaCode() });
+  }
+
+  // (s, table) → the DFA accepts s: [classes, starts…, states, start, accept…, transitions…]
+  #dfaCode(): Code {
+    const c = new Code([I32, I32], [I32]);
+    const nc = c.local(),
+      st = c.local(),
+      acc = c.local(),
+      trans = c.local(),
+      i = c.local(),
+      cp = c.local(),
+      k = c.local();
+    c.get(1).load(0).set(nc);
+    c.get(1).get(nc).i32(2).shl().add().load(8).set(st);
+    c.get(1).get(nc).i32(2).shl().add().i32(12).add().set(acc);
+    c.get(acc).get(1).get(nc).i32(2).shl().add().load(4).i32(2).shl().add().set(trans);
+    c.block().loop();
+    c.get(i).get(0).load(4).geU().brIf(1);
+    this.burn(c);
+    c.get(0).get(i).call(this.cpAt).set(cp);
+    c.get(i).get(cp).i32(0x10000).geU().i32(1).add().add().set(i);
+    // The class: the last start at or below cp.
+    c.i32(0).set(k);
+    c.block().loop();
+    c.get(k).i32(1).add().get(nc).geS().brIf(1);
+    c.get(1).get(k).i32(2).shl().add().load(8).get(cp).gtU().brIf(1);
+    c.get(k).i32(1).add().set(k).br(0);
+    c.end().end();
+    c.get(trans).get(st).get(nc).mul().get(k).add().i32(2).shl().add().load(0).tee(st);
+    c.i32(0).ltS().if().i32(0).return().end();
+    c.br(0);
+    c.end().end();
+    c.get(acc).get(st).i32(2).shl().add().load(0);
+    return c;
   }
 
   /** Emits: code unit `i` (a local) of the string in local `s`. */

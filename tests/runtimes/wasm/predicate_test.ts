@@ -143,3 +143,35 @@ Deno.test("wasm: strings, case folding, wildcards and lists agree with the js ru
     {},
   ]);
 });
+
+Deno.test("wasm: Lucene regexes run as automata with the js runtime's results", () => {
+  agree([
+    [E, 'dns.question.name regex "[a-z0-9-]{4,8}[.].+"'],
+    [E, 'dns.question.name regex~ "ab+c"'],
+    [E, 'dns.question.name regex ("x.*", ".*\\\\d\\\\d")'],
+    [E, 'dns.question.name regex "[^a-z]*"'],
+    [E, 'dns.question.name regex "(ab|cd)?e{2}"'],
+    [E, 'dns.question.name regex ".σ."'],
+    [E, 'dns.question.name regex~ "σ.*"'],
+    [E, 'dns.question.name regex "\\\\w+@\\\\S+"'],
+    [E, 'dns.question.name regex "@"'],
+    [E, 'dns.question.name regex ""'],
+  ], [
+    { dns: { question: { name: "abcd.example" } } },
+    { dns: { question: { name: "abc.example" } } },
+    { dns: { question: { name: "ABBC" } } },
+    { dns: { question: { name: "abbbc" } } },
+    { dns: { question: { name: "x12" } } },
+    { dns: { question: { name: "Y42" } } },
+    { dns: { question: { name: "ABC" } } },
+    { dns: { question: { name: "cdee" } } },
+    { dns: { question: { name: "ee" } } },
+    { dns: { question: { name: "😀σ😀" } } },
+    { dns: { question: { name: "Σx" } } },
+    { dns: { question: { name: "me@host" } } },
+    { dns: { question: { name: "" } } },
+    { dns: { question: { name: ["zz", "ab-cd.x"] } } },
+    { dns: { question: { name: 7 } } },
+    {},
+  ]);
+});
