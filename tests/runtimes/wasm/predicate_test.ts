@@ -8,10 +8,10 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { compileExpression, type Dialect } from "../../../eql/compile.ts";
+import { compileExpression, compileQuery, type Dialect } from "../../../eql/compile.ts";
 import { Schema } from "../../../engine/schema.ts";
 import { FieldPaths, JsonEvent } from "../../../engine/event.ts";
-import { compilePredicate } from "../../../runtimes/js/mod.ts";
+import { compileGetter, compilePredicate } from "../../../runtimes/js/mod.ts";
 import { buildModule, fieldsOf } from "../../../runtimes/wasm/module.ts";
 import { WasmInstance } from "../../../runtimes/wasm/instance.ts";
 
@@ -174,4 +174,43 @@ Deno.test("wasm: Lucene regexes run as automata with the js runtime's results", 
     { dns: { question: { name: 7 } } },
     {},
   ]);
+});
+
+Deno.test("wasm: pred_capture returns the values of key expressions as the js getters do", () => {
+  const schema = Schema.ecs();
+  const paths = new FieldPaths(schema);
+  const texts = [
+    "process.name",
+    "process.args",
+    "process.pid + 1",
+    "-process.pid",
+    "length(process.name)",
+  ];
+  // Key expressions as a sequence's `by` clause compiles them.
+  const irs = texts.map((t) => {
+    const r = compileQuery(`sequence by ${t} [process where true] [process where true]`, {
+      schema,
+    });
+    assert.ok(r.ir, JSON.stringify(r.diagnostics));
+    return r.ir.steps[0].keys[0];
+  });
+  const bytes = buildModule([], irs.map((ir) => ({ ir, dialect: E })), { memoryLimitMb: 16 });
+  const wasm = new WasmInstance(bytes, { fuelLimit: 100_000, memoryLimitMb: 16 });
+  const docs = [
+    { process: { name: "sh", pid: 41, args: ["sh", "-c", "id"] } },
+    { process: { name: "Σσ", pid: -2.5, args: [] } },
+    { process: { name: null } },
+    {},
+  ];
+  docs.forEach((doc, k) => {
+    const ev = new JsonEvent(doc, 0n, k, paths);
+    irs.forEach((ir, i) => {
+      const js = compileGetter(ir, { dialect: E, categoryMatcher: () => () => true })(ev);
+      assert.deepEqual(
+        wasm.capture(i, ev, fieldsOf(ir)),
+        js,
+        `${texts[i]} on ${JSON.stringify(doc)}`,
+      );
+    });
+  });
 });
