@@ -80,8 +80,8 @@ export class WasmInstance {
       this.#lastTs = ev.timestamp;
       this.#writer.reset();
     }
-    const read = (id: number) => ev.get(id);
-    for (let i = 0; i < fields.length; i++) this.#writer.field(fields[i], read);
+    const writer = this.#writer;
+    for (let i = 0; i < fields.length; i++) writer.field(fields[i], ev);
   }
 
   /** Predicate `index` on `ev`, which reads `fields`. Throws {@link WasmTrap}. */

@@ -105,11 +105,11 @@ export class EventWriter {
     return this.#written.length;
   }
 
-  /** Writes field `id` with value `v` unless it was written for this event already. */
-  field(id: number, read: (id: number) => Value | undefined): void {
+  /** Writes field `id` of `ev` unless it was written for this event already. */
+  field(id: number, ev: { get(id: number): Value | undefined }): void {
     if (this.#written[id] === this.#stamp) return;
     this.#written[id] = this.#stamp;
-    const v = read(id);
+    const v = ev.get(id);
     const ptr = v === undefined ? 0 : this.#value(v);
     this.#i32[(this.#tableAt >> 2) + id] = ptr;
     this.#i32[HEADER.EVENT_END >> 2] = this.#top;
