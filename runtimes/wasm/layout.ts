@@ -95,6 +95,8 @@ export class EventWriter {
 
   /** Starts a new event: previously written values are forgotten. */
   reset(): void {
+    // The module may have grown its memory, which detaches the old buffer (length 0).
+    if (this.#u8.byteLength === 0) this.#views();
     this.#stamp++;
     this.#top = this.#eventAt;
     this.#i32[HEADER.EVENT_END >> 2] = this.#top;
@@ -109,6 +111,7 @@ export class EventWriter {
   field(id: number, ev: { get(id: number): Value | undefined }): void {
     if (this.#written[id] === this.#stamp) return;
     this.#written[id] = this.#stamp;
+    if (this.#u8.byteLength === 0) this.#views();
     const v = ev.get(id);
     const ptr = v === undefined ? 0 : this.#value(v);
     this.#i32[(this.#tableAt >> 2) + id] = ptr;

@@ -146,3 +146,21 @@ Deno.test("wasm: scratch memory the module itself needs is bounded by the limit 
   ]);
   assert.deepEqual(r.matches, ["fold@0", "light@0", "light@1", "light@2"]);
 });
+
+Deno.test("wasm: memory the module grows for one event leaves the next events intact", () => {
+  // Lower-casing 1,000,000 characters makes the module grow its memory past the
+  // start size; the host must write the following events into the grown memory.
+  const docs = [
+    proc({ command_line: "X".repeat(1_000_000) + "Q" }),
+    proc({ command_line: "aQ" }),
+    proc({ command_line: "zz" }),
+    proc({ command_line: "Q" }),
+  ];
+  const r = run(
+    [rule("fold", 'process where process.command_line : "*q"')],
+    docs,
+    { fuelLimit: 100_000_000, memoryLimitMb: 64 },
+  );
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.matches, ["fold@0", "fold@1", "fold@3"]);
+});
