@@ -14,9 +14,12 @@
  * Lineage tests (`descendant of [...]`) ask the host through the imported
  * `kestrel.lineage(node)`: the process tree is host state.
  *
- * Constructs without a Wasm implementation (regexes, bound
- * variables, and the functions not listed in {@link CALLS}) throw
- * {@link WasmUnsupported}; the ruleset compiler reports it against the rule.
+ * Lucene regexes run as automata (`regex.ts`). Constructs without a Wasm
+ * implementation — bound variables (`arraySearch`, `arrayCount`), `modulo`
+ * (no exact floating-point remainder in Wasm), and the functions not in
+ * {@link CALLS} (`between`, `concat`, `number`, `string`, `arrayContains`,
+ * `match`, the legacy `indexOf`/`substring`) — throw {@link WasmUnsupported};
+ * the ruleset compiler reports it against the rule.
  *
  * @module
  */
@@ -100,6 +103,10 @@ const CALLS = new Set([
   "subtract",
   "multiply",
   "divide",
+  "wildcard",
+  "safe",
+  "indexOf",
+  "substring",
 ]);
 
 const STAR = -1, ONE = -2;
@@ -650,6 +657,25 @@ export class Generator {
         .else().i32(0).end().else().i32(0).end().set(into);
     };
     const bool = () => c.if(I32).i32(TRUE).else().i32(FALSE).end();
+    if (name === "safe") {
+      // Nothing the module evaluates throws, so `safe(x)` is `x` (traps are rule errors).
+      this.value(c, ir.args[0]);
+      return;
+    }
+    if (name === "wildcard") {
+      this.#wildcardCall(c, ir.args, ci);
+      return;
+    }
+    if (name === "indexOf" || name === "substring") {
+      if (this.#legacy) {
+        throw new WasmUnsupported(
+          `function ${name}() is not available in the wasm runtime (legacy dialect)`,
+        );
+      }
+      if (name === "indexOf") this.#indexOfCall(c, ir.args, ci);
+      else this.#substringCall(c, ir.args);
+      return;
+    }
     if (name === "length") {
       const s = c.local();
       if (this.#legacy) {
@@ -742,6 +768,122 @@ export class Generator {
     c.get(ip).if(I32).get(ip).i32(table).i32(0).call(lib.cidr)
       .if(I32).i32(TRUE).else().i32(FALSE).end()
       .else().i32(NULL).end();
+  }
+
+  /** Emits: the string argument `arg` stands for into local `into` (0 when it is not one). */
+  #str(c: Code, arg: IrExpr, into: number): void {
+    this.value(c, arg);
+    c.call(this.ctx.lib.sole).tee(into).if(I32).get(into).load(0).i32(TAG.STR).eq().if(I32).get(
+      into,
+    )
+      .else().i32(0).end().else().i32(0).end().set(into);
+  }
+
+  /** Emits: the finite number argument `arg` stands for into f64 local `x`; leaves whether it is one. */
+  #num(c: Code, arg: IrExpr, x: number): void {
+    const p = c.local();
+    this.value(c, arg);
+    c.call(this.ctx.lib.sole).tee(p).if(I32).get(p).load(0).i32(TAG.NUM).eq().if(I32);
+    c.get(p).loadF64(8).tee(x).get(x).f64Sub().f64(0).f64Eq();
+    c.else().i32(0).end().else().i32(0).end();
+  }
+
+  /** Legacy `wildcard(s, "pattern", …)`: literal patterns, only `*` special; null subject → null. */
+  #wildcardCall(c: Code, args: readonly IrExpr[], ci: boolean): void {
+    const pool = this.ctx.pool;
+    const patterns: string[] = [];
+    let nullPattern = false;
+    for (const a of args.slice(1)) {
+      if (a.op !== "const") {
+        throw new WasmUnsupported(
+          "wildcard() with computed patterns is not available in the wasm runtime",
+        );
+      }
+      let v: Value = a.value;
+      while (Array.isArray(v)) v = v.length === 1 ? v[0] : null;
+      if (typeof v === "string") patterns.push(v);
+      else nullPattern = true;
+    }
+    const s = c.local();
+    this.#str(c, args[0], s);
+    if (nullPattern) {
+      c.i32(pool.value(null));
+      return;
+    }
+    const test = this.#elementHelper({ kind: "match", plan: plan(patterns, ci, LEGACY_WILDCARD) });
+    c.get(s).if(I32).get(s).call(test).if(I32).i32(pool.value(true)).else().i32(pool.value(false))
+      .end().else().i32(pool.value(null)).end();
+  }
+
+  /** Elasticsearch `indexOf(s, sub[, start])`: the first index at or after start, else null. */
+  #indexOfCall(c: Code, args: readonly IrExpr[], ci: boolean): void {
+    const lib = this.ctx.lib, NULL = this.ctx.pool.value(null);
+    const s = c.local(), sub = c.local(), start = c.local(), at = c.local(), n = c.local(F64);
+    this.#str(c, args[0], s);
+    this.#str(c, args[1], sub);
+    c.get(s).eqz().get(sub).eqz().or().if(I32).i32(NULL).else();
+    if (args.length > 2) {
+      this.#num(c, args[2], n);
+      c.eqz().if(I32).i32(NULL).else();
+      // start = max(0, trunc(n)); beyond the length: null.
+      c.get(n).f64Trunc().get(s).load(4).f64ConvertI32S().f64Gt().if(I32).i32(NULL).else();
+      c.get(n).f64(0).f64Lt().if(I32).i32(0).else().get(n).f64Trunc().i32TruncF64S().end().set(
+        start,
+      );
+    }
+    if (ci) c.get(s).call(lib.lower).set(s).get(sub).call(lib.lower).set(sub);
+    c.get(s).get(sub).get(start).call(lib.indexOf).tee(at).i32(0).ltS().if(I32).i32(NULL)
+      .else().get(at).f64ConvertI32S().call(lib.numValue).end();
+    if (args.length > 2) c.end().end();
+    c.end();
+  }
+
+  /** Elasticsearch `substring(s, start[, end])`: Python slice bounds over UTF-16 units. */
+  #substringCall(c: Code, args: readonly IrExpr[]): void {
+    const lib = this.ctx.lib, pool = this.ctx.pool, NULL = pool.value(null);
+    const s = c.local(),
+      out = c.local(),
+      a = c.local(F64),
+      b = c.local(F64),
+      len = c.local(F64),
+      n = c.local();
+    this.#str(c, args[0], s);
+    c.get(s).eqz().if(I32).i32(NULL).else();
+    c.get(s).load(4).f64ConvertI32S().set(len);
+    // No start (null) means the whole string.
+    this.value(c, args[1]);
+    c.call(lib.sole).eqz().if(I32).get(s).else();
+    this.#num(c, args[1], a);
+    c.eqz().if(I32).i32(NULL).else();
+    c.get(a).f64Trunc().set(a).get(len).set(b);
+    const endArg = args[2];
+    const body = () => {
+      // Negative bounds count from the end, then both are clamped to the length.
+      for (const x of [a, b]) {
+        c.get(x).f64(0).f64Lt().if().get(x).get(len).f64Add().set(x)
+          .get(x).f64(0).f64Lt().if().f64(0).set(x).end().end();
+        c.get(x).get(len).f64Gt().if().get(len).set(x).end();
+      }
+      c.get(a).get(b).f64Ge().if(I32).i32(pool.value("")).else();
+      c.get(b).get(a).f64Sub().i32TruncF64S().set(n);
+      c.get(n).i32(1).shl().i32(8).add().call(lib.alloc).tee(out).i32(TAG.STR).store(0);
+      c.get(out).get(n).store(4);
+      c.get(out).i32(8).add().get(s).i32(8).add().get(a).i32TruncF64S().i32(1).shl().add()
+        .get(n).i32(1).shl().memoryCopy();
+      c.get(out).end();
+    };
+    if (endArg !== undefined) {
+      this.value(c, endArg);
+      c.call(lib.sole).if(I32);
+      this.#num(c, endArg, b);
+      c.eqz().if(I32).i32(NULL).else().get(b).f64Trunc().set(b);
+      body();
+      c.end();
+      c.else();
+      body();
+      c.end();
+    } else body();
+    c.end().end().end();
   }
 
   /** Emits the number of code points of the string at local `s` (i32). */

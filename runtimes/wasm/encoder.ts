@@ -269,6 +269,9 @@ export class Code {
   f64ConvertI32S(): this {
     return this.#op(0xb7);
   }
+  i32TruncF64S(): this {
+    return this.#op(0xaa);
+  }
 
   /** The encoded body: local declarations, instructions, final `end`. */
   encode(): number[] {

@@ -214,3 +214,33 @@ Deno.test("wasm: pred_capture returns the values of key expressions as the js ge
     });
   });
 });
+
+Deno.test("wasm: wildcard(), safe(), indexOf() and substring() agree with the js runtime", () => {
+  agree([
+    [L, 'wildcard(process.name, "B*SH", "*zsh")'],
+    [L, 'wildcard(process.name, "?ash") == false'],
+    [L, 'safe(process.name) == "bash"'],
+    [E, 'indexOf(process.name, "a") == 1'],
+    [E, 'indexOf~(process.name, "A", 2) == null'],
+    [E, 'indexOf(process.name, "s", -3) > 1'],
+    [E, 'indexOf(process.name, "", 4) == 4'],
+    [E, 'substring(process.name, 1) == "ash"'],
+    [E, 'substring(process.name, -2) == "sh"'],
+    [E, 'substring(process.name, 0, -1) : "ba*"'],
+    [E, 'substring(process.name, 1, 2) == "a"'],
+    [E, 'substring(process.name, 3, 1) == ""'],
+    [E, "substring(process.name, null) == process.name"],
+    [E, 'substring(process.name, 1.9, process.args_count) == "as"'],
+  ], [
+    { process: { name: "bash", args_count: 3 } },
+    { process: { name: "BASH", args_count: -1 } },
+    { process: { name: "zsh", args_count: 2 } },
+    { process: { name: "İash" } },
+    { process: { name: "😀ash" } },
+    { process: { name: ["bash"] } },
+    { process: { name: ["bash", "x"] } },
+    { process: { name: "" } },
+    { process: { name: 12 } },
+    {},
+  ]);
+});
