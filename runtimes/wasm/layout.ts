@@ -12,7 +12,9 @@
  *   field is absent;
  * - constants the compiler placed (Unicode tables, strings, patterns,
  *   lists);
- * - the event's values, written by the host before each evaluation;
+ * - the lower-case cache ({@link LOWER_CACHE_SLOTS} slots);
+ * - the event's values, written by the host before each evaluation, and
+ *   the lower-cased copies of its strings the module keeps for the event;
  * - the scratch heap (lower-cased strings, computed values), reset per
  *   evaluation.
  *
@@ -46,8 +48,15 @@ export const HEADER = {
   EVENT_BASE: 24,
   /** How many predicates `pred_eval` dispatches to (getters follow them in the table). */
   PREDICATES: 28,
-  SIZE: 32,
+  /** The host's number for the current event (lower-case cache entries of older events are stale). */
+  STAMP: 32,
+  /** Where the lower-case cache is: {@link LOWER_CACHE_SLOTS} × (stamp, string, lower-cased). */
+  LOWER_CACHE: 36,
+  SIZE: 40,
 } as const;
+
+/** Slots of the module's per-event cache of lower-cased event strings. */
+export const LOWER_CACHE_SLOTS = 256;
 
 /** Why a module trapped, as written to the header before `unreachable`. */
 export const TrapReason = { NONE: 0, FUEL: 1, MEMORY: 2 } as const;
@@ -100,6 +109,7 @@ export class EventWriter {
     this.#stamp++;
     this.#top = this.#eventAt;
     this.#i32[HEADER.EVENT_END >> 2] = this.#top;
+    this.#i32[HEADER.STAMP >> 2] = this.#stamp;
   }
 
   /** How many field ids the module's table has. */
@@ -112,6 +122,9 @@ export class EventWriter {
     if (this.#written[id] === this.#stamp) return;
     this.#written[id] = this.#stamp;
     if (this.#u8.byteLength === 0) this.#views();
+    // The module keeps lower-cased event strings after the values: write beyond them.
+    const end = this.#i32[HEADER.EVENT_END >> 2];
+    if (end > this.#top) this.#top = end;
     const v = ev.get(id);
     const ptr = v === undefined ? 0 : this.#value(v);
     this.#i32[(this.#tableAt >> 2) + id] = ptr;

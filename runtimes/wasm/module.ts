@@ -13,7 +13,7 @@ import type { Dialect } from "../../eql/compile.ts";
 import type { IrEventQuery, IrExpr } from "../../eql/ir.ts";
 import type { Value } from "../../eql/value.ts";
 import { Code, I32, ModuleBuilder } from "./encoder.ts";
-import { ABI_VERSION, align, encodeConstant, HEADER } from "./layout.ts";
+import { ABI_VERSION, align, encodeConstant, HEADER, LOWER_CACHE_SLOTS } from "./layout.ts";
 import { Stdlib } from "./stdlib.ts";
 import { unicodeTables } from "./unicode.ts";
 import { type ConstantPool, Generator } from "./codegen.ts";
@@ -91,9 +91,10 @@ export function buildModuleWithLineage(
   const fieldCount = Math.max(0, ...[...predicates, ...getters].flatMap((e) => fieldsOf(e.ir))) + 1;
   const fieldTable = HEADER.SIZE;
   const tables = unicodeTables();
-  const tablesAt = align(fieldTable + fieldCount * 4);
+  const cacheAt = align(fieldTable + fieldCount * 4);
+  const tablesAt = align(cacheAt + LOWER_CACHE_SLOTS * 12);
   const data = new Pool(align(tablesAt + tables.bytes.length + 8));
-  const lib = new Stdlib(m, tablesAt, tables);
+  const lib = new Stdlib(m, tablesAt, tables, cacheAt);
   const generators = new Map<Dialect, Generator>();
   const gen = (dialect: Dialect) => {
     let g = generators.get(dialect);
@@ -157,6 +158,7 @@ export function buildModuleWithLineage(
   header.setInt32(HEADER.FIELD_COUNT, fieldCount, true);
   header.setInt32(HEADER.EVENT_BASE, eventBase, true);
   header.setInt32(HEADER.PREDICATES, predicates.length, true);
+  header.setInt32(HEADER.LOWER_CACHE, cacheAt, true);
   m.data.push({ offset: 0, bytes: new Uint8Array(header.buffer) });
   m.data.push({ offset: tablesAt, bytes: tables.bytes });
   m.data.push({ offset: data.start, bytes: data.bytes() });

@@ -12,7 +12,7 @@
  * @module
  */
 import { Code, F64, I32, type ModuleBuilder } from "./encoder.ts";
-import { HEADER, TAG, TrapReason } from "./layout.ts";
+import { HEADER, LOWER_CACHE_SLOTS, TAG, TrapReason } from "./layout.ts";
 import type { UnicodeTables } from "./unicode.ts";
 
 /** Function and global indexes of the library inside one module. */
@@ -54,7 +54,12 @@ export class Stdlib {
    * Adds the library to `m`. `tables` is where the Unicode tables sit in
    * memory (`base` plus the offsets of {@link UnicodeTables}).
    */
-  constructor(readonly m: ModuleBuilder, base: number, tables: UnicodeTables) {
+  constructor(
+    readonly m: ModuleBuilder,
+    base: number,
+    tables: UnicodeTables,
+    lowerCache: number,
+  ) {
     this.fuel = m.global({ type: I32, init: 0 });
     this.hp = m.global({ type: I32, init: 0 });
     const r = () => m.reserve();
@@ -73,6 +78,7 @@ export class Stdlib {
     this.flags = r();
     this.finalSigma = r();
     this.lower = r();
+    const lowerRaw = r();
     this.glob = r();
     this.missing = r();
     this.isTrue = r();
@@ -100,7 +106,8 @@ export class Stdlib {
     m.define(this.lowerCp, { code: this.#lowerCp(base, tables) });
     m.define(this.flags, { code: this.#flags(base, tables) });
     m.define(this.finalSigma, { code: this.#finalSigma() });
-    m.define(this.lower, { code: this.#lower() });
+    m.define(lowerRaw, { code: this.#lower() });
+    m.define(this.lower, { code: this.#lowerCached(lowerRaw, lowerCache) });
     m.define(this.glob, { code: this.#glob() });
     m.define(this.missing, { code: this.#missing() });
     m.define(this.isTrue, { code: this.#isTrue() });
@@ -548,6 +555,30 @@ export class Stdlib {
     c.get(f).i32(1).and().eqz().return();
     c.end().end();
     c.i32(1);
+    return c;
+  }
+
+  // (s) → s lower-cased; a string of the event is lower-cased once per event: the copy is
+  // kept with the event's values (when nothing else is in scratch yet) and found again
+  // through a direct-mapped cache keyed by the string's address and the event's stamp
+  #lowerCached(raw: number, cache: number): Code {
+    const c = new Code([I32], [I32]);
+    const end = c.local(), slot = c.local(), stamp = c.local(), keep = c.local(), r = c.local();
+    c.i32(HEADER.EVENT_END).load(0).set(end);
+    c.get(0).get(end).geU().if().get(0).call(raw).return().end();
+    c.get(0).i32(3).shrU().i32(LOWER_CACHE_SLOTS - 1).and().i32(12).mul().i32(cache).add()
+      .set(slot);
+    c.i32(HEADER.STAMP).load(0).set(stamp);
+    c.get(slot).load(0).get(stamp).eq().get(slot).load(4).get(0).eq().and().if();
+    c.get(slot).load(8).return();
+    c.end();
+    c.gget(this.hp).get(end).eq().set(keep);
+    c.get(0).call(raw).set(r);
+    c.get(keep).if();
+    c.i32(HEADER.EVENT_END).gget(this.hp).store(0);
+    c.get(slot).get(stamp).store(0).get(slot).get(0).store(4).get(slot).get(r).store(8);
+    c.end();
+    c.get(r);
     return c;
   }
 
