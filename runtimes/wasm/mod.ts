@@ -5,10 +5,12 @@
  * (`runtimes/js/mod.ts`).
  *
  * Host ABI v1 (`layout.ts`): the module exports `memory`, `pred_init`,
- * `pred_eval(index, fuel)` and `pred_capture(index, fuel)`; the host writes
+ * `pred_eval(index, fuel)` and `pred_capture(index, fuel)`, and imports
+ * `kestrel.lineage(node)` (the process tree is host state); the host writes
  * the fields a predicate reads into linear memory, indexed by schema field
- * id, and the module does every string operation itself (case folding,
- * wildcards, `in` sets, prefix/suffix/substring tests). Each evaluation
+ * id, and the module does every string operation itself (Unicode case
+ * folding, wildcards, `in` sets, prefix/suffix/substring tests, Lucene
+ * regexes as automata, IP parsing for `cidrMatch`). Each evaluation
  * runs under a fuel budget (`[wasm] fuel_limit`, burnt by loops and calls)
  * and a memory limit (`[wasm] memory_limit_mb`); running out traps, and
  * the trap becomes a rule error, never a crash.
