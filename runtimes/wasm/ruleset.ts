@@ -84,11 +84,13 @@ function sitesOf(
   return out;
 }
 
-/** A predicate with the category test folded in (`any` needs none). */
-function withCategory(q: IrEventQuery): IrExpr {
-  // The engine tests categories through its index and passes `any`; a
-  // query's own category is tested in the module like `event.category`
-  // would be only when the engine asks for it (it never does today).
+/**
+ * The module holds each site's condition without its category: the engine
+ * tests categories through its index and asks for `any`; a category it
+ * does ask for is tested by the host (`ctx.categoryMatcher`) before the
+ * module runs.
+ */
+function conditionOf(q: IrEventQuery): IrExpr {
   return q.predicate;
 }
 
@@ -104,7 +106,7 @@ export function compileWasmRules(
   const sites: WasmSite[] = [];
   const exprs: WasmExpr[] = [];
   for (const { site, q, dialect } of all) {
-    const ir = withCategory(q);
+    const ir = conditionOf(q);
     sites.push({ ...site, predicate: exprs.length, fields: fieldsOf(ir) });
     exprs.push({ ir, dialect });
   }
@@ -120,7 +122,7 @@ export function compileWasmRules(
   for (const { site, q, dialect } of all) {
     if (bad.has(site.rule)) continue;
     try {
-      buildModule([{ ir: withCategory(q), dialect }], [], options);
+      buildModule([{ ir: conditionOf(q), dialect }], [], options);
     } catch (e) {
       if (!(e instanceof WasmUnsupported)) throw e;
       bad.add(site.rule);
