@@ -12,6 +12,7 @@ import { FieldPaths, formatNanos } from "../engine/event.ts";
 import { Engine, type Match } from "../engine/engine.ts";
 import { isMatch, PipeChain, type PipeOutput } from "../engine/pipes.ts";
 import { compileGetter, compilePredicate } from "../runtimes/js/mod.ts";
+import { predicatesFor, RUNTIME_CHOICES } from "./runtime.ts";
 import { EVENT_FLAGS, eventFlags, openEvents } from "./events.ts";
 import { EXIT, oneOf, parseFlags, required } from "./usage.ts";
 
@@ -26,6 +27,7 @@ Options:
   --format ndjson|table       {"events": [...]} per line (default), or a table
   --case-insensitive          legacy (Endgame) dialect
   --schema ecs|dynamic        field checking (default dynamic: any field name)
+  --runtime js|wasm           predicate runtime (default js)
   --timestamp-field FIELD     event time field (default @timestamp; ISO, epoch s/ms/us/ns)
   --category-field FIELD      event category field (default event.category)
   --reorder-window DURATION   sort events this far out of order (e.g. 2s; default 0)
@@ -38,6 +40,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     format: { type: "string" },
     "case-insensitive": { type: "boolean" },
     schema: { type: "string" },
+    runtime: { type: "string" },
     ...EVENT_FLAGS,
     help: { type: "boolean", short: "h" },
   });
@@ -53,6 +56,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     "dynamic",
   ]) as SchemaMode;
   const dialect: Dialect = values["case-insensitive"] ? "legacy" : "elastic";
+  const runtime = oneOf("query", "--runtime", values.runtime ?? "js", RUNTIME_CHOICES);
 
   const schema = Schema.ecs();
   const compiled = compileQuery(eql, { schema, schemaMode, dialect, origin: { file: "<query>" } });
@@ -76,8 +80,10 @@ export async function queryCommand(argv: string[]): Promise<number> {
   const print = format === "table"
     ? printTable()
     : (o: PipeOutput) => console.log(JSON.stringify(toJson(o)));
-  const engine = new Engine([{ id: "query", dialect, ir: { ...ir, pipes: [] } }], {
+  const rules = [{ id: "query", dialect, ir: { ...ir, pipes: [] } }];
+  const engine = new Engine(rules, {
     schema,
+    predicates: predicatesFor("query", runtime, rules).predicates,
     categoryField: log.categoryField,
     onMatch: (m: Match) => {
       for (const out of chain.push({ events: m.events })) print(out);

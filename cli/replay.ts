@@ -13,8 +13,28 @@ import { AlertWriter } from "../engine/alert_writer.ts";
 import { loadRules } from "../rules/loader/mod.ts";
 import { EVENT_FLAGS, eventFlags, openEvents } from "./events.ts";
 import { EXIT, oneOf, parseFlags, required, UsageError } from "./usage.ts";
+import type { EngineRule } from "../engine/engine.ts";
+import type { AlertRule } from "../engine/alert_writer.ts";
+import { predicatesFor, RUNTIME_CHOICES } from "./runtime.ts";
+import {
+  checkPackageAgainst,
+  PackageError,
+  readPackage,
+  type RulePackage,
+} from "../runtimes/wasm/package.ts";
+
+/** Reads and verifies a package; a bad one is a usage error naming the problem. */
+async function openPackage(dir: string, schema: Schema): Promise<RulePackage> {
+  try {
+    return await readPackage(dir, schema);
+  } catch (e) {
+    if (e instanceof PackageError) throw new UsageError(`kestrel replay: ${e.message}`);
+    throw e;
+  }
+}
 
 const HELP = `Usage: kestrel replay --rules DIR --events FILE|- [options]
+       kestrel replay --package DIR --events FILE|- [options]
 
 Replays an NDJSON event log through the rules: alerts as NDJSON on stdout,
 statistics on stderr. Events are processed in timestamp order.
@@ -22,7 +42,9 @@ statistics on stderr. Events are processed in timestamp order.
 Options:
   --rules DIR                 rule directory or file (required)
   --events FILE|-             the event log (required)
-  --runtime js                predicate runtime (default js)
+  --package DIR               a rule package (kestrel compile): its rules and rules.wasm;
+                              with --rules too, the rules must be those it was built from
+  --runtime js|wasm           predicate runtime (default js, wasm with --package)
   --schema ecs|dynamic        field checking for the rules (default ecs)
   --timestamp-field FIELD     event time field (default @timestamp)
   --category-field FIELD      event category field (default event.category)
@@ -43,31 +65,49 @@ export async function replayCommand(argv: string[]): Promise<number> {
     console.log(HELP);
     return EXIT.ok;
   }
-  const rulesPath = required("replay", "--rules DIR", values.rules);
+  const rulesPath = values.package === undefined
+    ? required("replay", "--rules DIR", values.rules)
+    : values.rules;
   const log = eventFlags("replay", values);
-  oneOf("replay", "--runtime", values.runtime ?? "js", ["js"]);
-  if (values.package) {
-    throw new UsageError(
-      "kestrel replay: rule packages (--package) are not supported in this build yet",
-    );
-  }
+  const runtime = oneOf(
+    "replay",
+    "--runtime",
+    values.runtime ?? (values.package ? "wasm" : "js"),
+    RUNTIME_CHOICES,
+  );
   const schemaMode = oneOf("replay", "--schema", values.schema ?? "ecs", [
     "ecs",
     "dynamic",
   ]) as SchemaMode;
 
   const schema = Schema.ecs();
-  const loaded = await loadRules(rulesPath, { schema, schemaMode });
-  const errors = loaded.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length) {
-    console.error(formatDiagnostics(errors));
-    console.error(`kestrel replay: ${errors.length} rule error(s); nothing replayed`);
-    return EXIT.failed;
+  const pkg = values.package === undefined ? undefined : await openPackage(values.package, schema);
+  let rules: (EngineRule & AlertRule)[] = pkg?.manifest.rules ?? [];
+  if (rulesPath !== undefined) {
+    const loaded = await loadRules(rulesPath, { schema, schemaMode });
+    const errors = loaded.diagnostics.filter((d) => d.severity === "error");
+    if (errors.length) {
+      console.error(formatDiagnostics(errors));
+      console.error(`kestrel replay: ${errors.length} rule error(s); nothing replayed`);
+      return EXIT.failed;
+    }
+    const enabled = loaded.rules.filter((r) => r.enabled);
+    if (pkg) {
+      const problems = checkPackageAgainst(pkg, enabled);
+      if (problems.length) {
+        for (const p of problems) console.error(`kestrel replay: ${values.package}: ${p}`);
+        console.error(
+          "kestrel replay: the package does not match --rules; rebuild it with kestrel compile",
+        );
+        return EXIT.failed;
+      }
+    } else rules = enabled;
   }
-  const rules = loaded.rules.filter((r) => r.enabled);
+  const { predicates, wasm } = predicatesFor("replay", runtime, rules, pkg);
   const writer = new AlertWriter(Deno.stdout);
   const engine = new Engine(rules, {
     schema,
+    predicates,
     categoryField: log.categoryField,
     onMatch: (m) => writer.write(rules[m.rule], m),
   });
@@ -89,6 +129,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     evaluations: engine.stats.evaluations,
     suppressed: engine.stats.suppressed,
     sequences: engine.sequenceStats(),
+    ...(wasm ? { runtime: "wasm", ruleErrors: wasm.errors.length } : {}),
   }));
   return EXIT.ok;
 }

@@ -21,13 +21,13 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = Object.freeze({
     "size the ring with ebpf.ringbuf_size",
   "engine.batch_size": "the sensor sizes its batches itself",
   "engine.event_timeout_ms": "events are not timed out",
-  'engine.runtime = "wasm"': "rules run in the js runtime",
   "nfa.ttl_check_interval_sec": "partial matches expire in event time, as events and " +
     "heartbeats arrive",
   "ebpf.program_path": "the BPF objects embedded in the binary are loaded",
   "ebpf.event_types": "the kernel submits the event types the rules need, " +
     "see ebpf.interest_pushdown",
-  "wasm": "rules run in the js runtime",
+  "wasm.enabled": 'the runtime is chosen with engine.runtime = "wasm"',
+  "wasm.instance_pool_size": "one wasm instance per ruleset; events are evaluated one at a time",
   "lua": "rules run in the js runtime",
   "performance": "metrics are served at /metrics on http.listen",
   "security.verify_rule_signatures": "rules are loaded from rules.dir unsigned",

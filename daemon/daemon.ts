@@ -53,6 +53,7 @@ import { analyzeLog } from "./analyze.ts";
 import { Enforcement } from "./enforcement.ts";
 import { hostId } from "../engine/procs.ts";
 import { outputsOptions } from "./outputs.ts";
+import { runtimeFor } from "./runtime.ts";
 import { ReplaySource } from "./replay_source.ts";
 import { loadRuleset, type Ruleset } from "./ruleset.ts";
 import { type LiveSource, SensorSource, type SourceCallbacks } from "./source.ts";
@@ -278,6 +279,7 @@ export class Daemon implements DaemonApi {
       rules: this.#ruleset.enabled,
       ringBytes,
       quotas: this.#quotas(),
+      predicates: this.#predicates(),
       pushdown: this.#config.ebpf.interest_pushdown,
       eventsOut: this.#eventsOut,
       // Kills wait for the engine to see the sequence's last event: read the ring sooner.
@@ -306,12 +308,18 @@ export class Daemon implements DaemonApi {
       schema: this.#schema,
       rules: this.#ruleset.enabled,
       quotas: this.#quotas(),
+      predicates: this.#predicates(),
     });
     await source.start();
     this.#source = source;
     this.#log(
       `kestrel run: replaying ${this.#opts.replay} as live events with ${this.#ruleset.enabled.length} rule(s); SIGINT or SIGTERM stops`,
     );
+  }
+
+  /** The `[engine] runtime` for each ruleset the sources build an engine for. */
+  #predicates() {
+    return runtimeFor(this.#config, (line) => this.#log(line));
   }
 
   #quotas() {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Engine, type Match, unchangedRules } from "../engine/engine.ts";
+import { Engine, type Match, type PredicateCompiler, unchangedRules } from "../engine/engine.ts";
 import { FieldPaths } from "../engine/event.ts";
 import type { Schema } from "../engine/schema.ts";
 import type { Quotas } from "../engine/state.ts";
@@ -22,6 +22,8 @@ export interface ReplaySourceOptions extends SourceCallbacks {
   schema: Schema;
   rules: readonly LoadedRule[];
   quotas?: Quotas;
+  /** The predicate runtime for a ruleset (`[engine] runtime`); the JS runtime when absent. */
+  predicates?: (rules: readonly LoadedRule[]) => PredicateCompiler | undefined;
 }
 
 /** An NDJSON log as a {@link LiveSource}. */
@@ -54,6 +56,7 @@ export class ReplaySource implements LiveSource {
       quotas: this.#opts.quotas,
       onMatch: (m: Match) => this.#opts.onAlert(rules[m.rule], m, false),
       carryOver: from && { from, keep },
+      predicates: this.#opts.predicates?.(rules),
     });
   }
 

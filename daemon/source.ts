@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Engine, Match } from "../engine/engine.ts";
+import type { Engine, Match, PredicateCompiler } from "../engine/engine.ts";
 import type { Event } from "../engine/event.ts";
 import type { Schema } from "../engine/schema.ts";
 import type { Quotas } from "../engine/state.ts";
@@ -78,6 +78,8 @@ export interface SensorSourceOptions extends SourceCallbacks {
   eventsOut?: Deno.FsFile;
   /** Longest wait for records in ms (the sensor's default when absent). */
   pollMs?: number;
+  /** The predicate runtime for a ruleset (`[engine] runtime`); the JS runtime when absent. */
+  predicates?: (rules: readonly LoadedRule[]) => PredicateCompiler | undefined;
 }
 
 /** The eBPF sensor as a {@link LiveSource}. */
@@ -96,6 +98,7 @@ export class SensorSource implements LiveSource {
       rules: opts.rules,
       ringBytes: opts.ringBytes,
       quotas: opts.quotas,
+      predicates: opts.predicates,
       pushdown: opts.pushdown,
       pollMs: opts.pollMs,
       onAlert: opts.onAlert,

@@ -49,6 +49,22 @@ export interface EngineRule {
   suppressions?: readonly IrExpr[];
 }
 
+/** Where a predicate sits in the rule list, for runtimes that compile a whole ruleset ahead. */
+export interface PredicateSite {
+  /** Index of the rule in the engine's rule list. */
+  rule: number;
+  /** The event rule's query, a sequence step (`index` in `ir.steps`), `until`, or a suppression. */
+  part: "query" | "step" | "until" | "suppression";
+  index: number;
+}
+
+/** Compiles `category where predicate` at `site`; the JavaScript runtime unless told otherwise. */
+export type PredicateCompiler = (
+  q: IrEventQuery,
+  ctx: RuntimeContext,
+  site: PredicateSite,
+) => Predicate;
+
 /** One match of one rule. */
 export interface Match {
   /** Index of the rule in the engine's rule list. */
@@ -81,6 +97,8 @@ export interface EngineOptions {
    * new engine after. Lineage history and pipe state (`head`) start empty.
    */
   carryOver?: { from: Engine; keep: Iterable<string> };
+  /** Compiles the rules' predicates (e.g. the Wasm runtime's); the JavaScript runtime by default. */
+  predicates?: PredicateCompiler;
 }
 
 /** What {@link unchangedRules} compares: a rule's id and text hash (the loader's `LoadedRule`). */
@@ -157,11 +175,14 @@ export class Engine {
     }
     const entries = [];
     const specs: SequenceSpec[] = [];
+    const compile: PredicateCompiler = opts.predicates ?? ((q, ctx) => compileEventQuery(q, ctx));
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i];
       const ctx = this.#context(r.dialect);
       this.#suppress[i] = r.suppressions?.length
-        ? r.suppressions.map((s) => compilePredicate(s, ctx))
+        ? r.suppressions.map((s, index) =>
+          compile({ category: "any", predicate: s }, ctx, { rule: i, part: "suppression", index })
+        )
         : undefined;
       const ir = r.ir;
       if (ir.pipes.length) {
@@ -181,10 +202,14 @@ export class Engine {
         );
         // The index only offers a rule for events of its category, so the
         // predicate need not test the category again.
-        const predicate = compileEventQuery({
-          category: "any",
-          predicate: orderConjuncts(ir.query.predicate, fieldName, prefilter),
-        }, ctx);
+        const predicate = compile(
+          {
+            category: "any",
+            predicate: orderConjuncts(ir.query.predicate, fieldName, prefilter),
+          },
+          ctx,
+          { rule: i, part: "query", index: 0 },
+        );
         this.#eventRules[i] = { rule: i, predicate };
         const branches = ir.query.category === "any"
           ? this.#categoryBranches(ir.query.predicate)
@@ -202,7 +227,16 @@ export class Engine {
         }
       } else {
         this.#seqRuleOf.push(i);
-        specs.push(sequenceSpec(r, ctx, (id) => schema.byId(id).name, this.#gate, specs.length));
+        specs.push(
+          sequenceSpec(
+            r,
+            ctx,
+            (id) => schema.byId(id).name,
+            this.#gate,
+            specs.length,
+            (q, site) => compile(q, ctx, { rule: i, ...site }),
+          ),
+        );
       }
     }
     // One index over event rules, sequence steps and lineage subqueries:
@@ -398,17 +432,18 @@ function sequenceSpec(
   fieldName: (id: number) => string,
   gate: StepGate,
   spec: number,
+  compile: (q: IrEventQuery, site: Omit<PredicateSite, "rule">) => Predicate,
 ): SequenceSpec {
   const ir = r.ir;
   const wildcards = r.dialect === "legacy" ? "*" : "*?";
-  const step = (s: RuleIR["steps"][number]): CompiledStep => {
+  const step = (s: RuleIR["steps"][number], site: Omit<PredicateSite, "rule">): CompiledStep => {
     const prefilter = findPrefilter(s.query.predicate, wildcards, fieldName);
     const id = gate.add(spec, s.query.category, prefilter);
     // The gate has checked the category (and the prefilter literal) already.
-    const predicate = compileEventQuery({
+    const predicate = compile({
       category: "any",
       predicate: orderConjuncts(s.query.predicate, fieldName, prefilter),
-    }, ctx);
+    }, site);
     const matches = (ev: Event) => gate.isOpen(id) && predicate(ev);
     const getters = s.keys.map((k) => compileGetter(k, ctx));
     const optional = s.keys.map((k) => k.op === "field" && k.optional);
@@ -424,15 +459,15 @@ function sequenceSpec(
     };
   };
   const steps: CompiledStep[] = [];
-  for (const s of ir.steps) {
-    const compiled = step(s);
+  for (const [index, s] of ir.steps.entries()) {
+    const compiled = step(s, { part: "step", index });
     for (let n = 0; n < s.runs; n++) steps.push(compiled);
   }
   return {
     ruleId: r.id,
     kind: ir.kind === "event" ? "sequence" : ir.kind,
     steps,
-    until: ir.until ? step(ir.until) : undefined,
+    until: ir.until ? step(ir.until, { part: "until", index: 0 }) : undefined,
     maxspanNs: ir.maxspanNs !== undefined ? BigInt(ir.maxspanNs) : undefined,
   };
 }

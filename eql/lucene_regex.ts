@@ -443,6 +443,29 @@ export function translateLuceneRegex(
   }
 }
 
+/** A parsed Lucene regular expression (the tree the translation works on). */
+export type LuceneNode = Node;
+
+/** One item of a character class: a code point range or a predefined class (`\\d`…). */
+export type LuceneClassItem = ClassItem;
+
+/**
+ * Parses a Lucene regular expression into its tree, for back ends other
+ * than JavaScript RegExps (the WebAssembly runtime builds automata from it).
+ */
+export function parseLuceneRegex(pattern: string): LuceneNode | RegexError {
+  try {
+    if (pattern === "") return { k: "str", text: "" };
+    const parser = new Parser(pattern);
+    const ast = parser.union();
+    if (parser.more()) throw new Fail("unbalanced parenthesis: unexpected ')'", parser.pos);
+    return ast;
+  } catch (e) {
+    if (e instanceof Fail) return { error: e.error, offset: e.offset };
+    throw e;
+  }
+}
+
 /**
  * Compiles a Lucene regular expression into a RegExp that tests whole strings.
  * Throws {@link LuceneRegexError} when the pattern is invalid or untranslatable;

@@ -25,7 +25,13 @@
  */
 import { CgroupResolver } from "../engine/container.ts";
 import { bootEpochNs, type DecoderStats, RecordDecoder } from "../engine/decode.ts";
-import { Engine, type Match, type Quotas, unchangedRules } from "../engine/engine.ts";
+import {
+  Engine,
+  type Match,
+  type PredicateCompiler,
+  type Quotas,
+  unchangedRules,
+} from "../engine/engine.ts";
 import type { Event } from "../engine/event.ts";
 import { hostId, ProcessTable } from "../engine/procs.ts";
 import type { Schema } from "../engine/schema.ts";
@@ -47,6 +53,8 @@ import { type AttachReport, KestrelObjects, type ObjectImages } from "./objects.
 export interface SensorOptions {
   /** The schema the rules were compiled against (the decoder uses the same). */
   schema: Schema;
+  /** The predicate runtime for a ruleset (`[engine] runtime`); the JS runtime when absent. */
+  predicates?: (rules: readonly LoadedRule[]) => PredicateCompiler | undefined;
   /** The rules to run (only enabled ones should be given); none: collect only. */
   rules?: readonly LoadedRule[];
   /** Receives each alert-worthy match, with `degraded` when its span overlaps lost records. */
@@ -318,6 +326,7 @@ export class Sensor {
       quotas: this.#opts.quotas,
       onMatch: (m) => this.#onMatch(rules, m),
       carryOver: from && { from, keep },
+      predicates: this.#opts.predicates?.(rules),
     });
   }
 

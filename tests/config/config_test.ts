@@ -139,8 +139,10 @@ Deno.test("seed example: loads with warnings only, each naming an unimplemented 
     "the BPF objects embedded in the binary are loaded",
     `${f}:61:1: warning: ebpf.event_types is not implemented yet and is ignored; ` +
     "the kernel submits the event types the rules need, see ebpf.interest_pushdown",
-    `${f}:66:1: warning: [wasm] is not implemented yet and is ignored ` +
-    "(enabled, instance_pool_size, memory_limit_mb, fuel_limit); rules run in the js runtime",
+    `${f}:68:1: warning: wasm.enabled is not implemented yet and is ignored; ` +
+    'the runtime is chosen with engine.runtime = "wasm"',
+    `${f}:71:1: warning: wasm.instance_pool_size is not implemented yet and is ignored; ` +
+    "one wasm instance per ruleset; events are evaluated one at a time",
     `${f}:79:1: warning: [lua] is not implemented yet and is ignored ` +
     "(enabled, jit_enabled, memory_limit_mb); rules run in the js runtime",
     `${f}:108:1: warning: [performance] is not implemented yet and is ignored ` +
@@ -222,7 +224,7 @@ Deno.test("deploy example: every key is documented, the commented ones with thei
   });
   assert.deepEqual(missing, []);
   // Uncommented, the unimplemented keys are the warnings.
-  assert.equal(r.warnings.length, 19);
+  assert.equal(r.warnings.length, 20);
 });
 
 // ---------------------------------------------------------------- mistakes
@@ -416,12 +418,16 @@ Deno.test("mistakes: every one is reported, in file order, with the source line"
 });
 
 Deno.test("unimplemented values are warnings naming key and value", () => {
-  const r = load('[general]\nmode = "enforce"\n[engine]\nruntime = "wasm"\n');
+  const r = load(
+    '[general]\nmode = "enforce"\n[engine]\nruntime = "wasm"\n[replay]\ndeterministic_mode = false\n',
+  );
   assert.deepEqual(errorsOf(r), []);
+  // Enforcement and the wasm runtime are implemented: only the last value warns.
   assert.deepEqual(warningsOf(r), [
-    'kestrel.toml:4:11: warning: engine.runtime = "wasm" is not implemented yet; ' +
-    "rules run in the js runtime",
+    "kestrel.toml:6:22: warning: replay.deterministic_mode = false is not implemented yet; " +
+    "replay is always deterministic",
   ]);
+  assert.equal(r.config.engine.runtime, "wasm");
   assert.equal(r.config.general.mode, "enforce");
 });
 
