@@ -22,7 +22,7 @@
 import { parse as parseYaml } from "yaml";
 import { type Alert, buildAlert } from "../../engine/alerts.ts";
 import type { Event } from "../../engine/event.ts";
-import { Schema } from "../../engine/schema.ts";
+import type { Schema } from "../../engine/schema.ts";
 import { formatDiagnostics } from "../../eql/errors.ts";
 import { type LoadedRule, loadRules } from "../../rules/loader/mod.ts";
 import { Sensor } from "../../sensor/mod.ts";
