@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# rule: exec-from-tmp-by-shell
+# rule: execution-binary-from-tmp-by-shell
 # A copy of /bin/true in $SIM_DIR (under /tmp) run from the script's shell.
 set -euo pipefail
 cp /bin/true "$SIM_DIR/payload"
