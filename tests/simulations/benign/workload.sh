@@ -8,8 +8,19 @@ cd "$SIM_DIR"
 export HOME="$SIM_DIR/home"
 mkdir -p "$HOME"
 
-# A package build: configure-like probing, compile, link, test, install into a staging dir.
+# A package build: configure-style probing (compile and run a test program), compile, link,
+# test, install into a staging directory, pack a tarball.
 mkdir -p pkg/src
+cat > pkg/configure <<'CONF'
+#!/bin/sh
+echo "checking for a working C compiler..."
+printf 'int main(void) { return 0; }\n' > conftest.c
+cc -o conftest conftest.c && ./conftest && echo yes
+rm -f conftest conftest.c
+echo "CC = cc" > config.mk
+CONF
+chmod +x pkg/configure
+(cd pkg && ./configure > /dev/null)
 cat > pkg/src/hello.c <<'C'
 #include <stdio.h>
 int main(void) { printf("hello\n"); return 0; }
@@ -31,6 +42,8 @@ MAKE
 make -C pkg -s
 make -C pkg -s check
 make -C pkg -s install DESTDIR="$SIM_DIR/stage"
+tar -czf pkg.tar.gz -C "$SIM_DIR/stage" .
+tar -tzf pkg.tar.gz > /dev/null
 make -C pkg -s clean
 
 # Git: init, commit, branch, merge, log, diff.
@@ -49,10 +62,15 @@ git merge -q --no-edit feature
 git log --oneline > /dev/null
 git diff HEAD~1 --stat > /dev/null
 git status --short > /dev/null
+git tag v1.0
+git stash list > /dev/null
+git gc -q
 cd ..
+git clone -q repo repo-clone
+git -C repo-clone log -1 --format=%H > /dev/null
 
-# Interactive-style shell use: an interactive bash reading commands, history on.
-HISTFILE="$HOME/.bash_history" bash -i <<'SH' > /dev/null 2>&1
+# Interactive shell use: bash on a pseudo-terminal (script), history on, commands typed in.
+HISTFILE="$HOME/.bash_history" script -qec "bash --norc -i" /dev/null <<'SH' > /dev/null 2>&1
 cd "$SIM_DIR"
 ls -la
 mkdir -p notes && echo "todo" > notes/today.txt
@@ -65,7 +83,8 @@ history > /dev/null
 exit
 SH
 
-# A scheduled job, run the way cron runs one: sh -c with a job script that rotates a log.
+# A scheduled job run the way cron runs one: a process named cron (a stand-in copy of sh)
+# starting sh -c with a job script that rotates a log.
 mkdir -p jobs logs
 cat > jobs/rotate.sh <<'JOB'
 #!/bin/sh
@@ -76,11 +95,16 @@ gzip -f app.log.1 2>/dev/null || true
 JOB
 chmod 0755 jobs/rotate.sh
 echo "line" > logs/app.log
-sh -c "$SIM_DIR/jobs/rotate.sh $SIM_DIR/logs"
-sh -c "$SIM_DIR/jobs/rotate.sh $SIM_DIR/logs"
+mkdir -p sbin
+cp "$(command -v sh)" sbin/cron
+sbin/cron -c "sh -c '$SIM_DIR/jobs/rotate.sh $SIM_DIR/logs'; true"
+sbin/cron -c "sh -c '$SIM_DIR/jobs/rotate.sh $SIM_DIR/logs'; true"
+test -f logs/app.log.1.gz
 
 # Package manager queries.
 dpkg -l > /dev/null
 dpkg -S /bin/ls > /dev/null
 apt-cache policy bash > /dev/null
 apt-cache show coreutils > /dev/null
+dpkg -L coreutils > /dev/null
+dpkg-query -W -f='${Package} ${Version}\n' bash > /dev/null
