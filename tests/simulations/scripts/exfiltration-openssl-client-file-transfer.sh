@@ -4,4 +4,4 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
 echo "customer records" > loot.txt
-openssl s_client -quiet -connect "127.0.0.1:$(free_port)" < loot.txt > /dev/null 2>&1 || true
+"$(tool openssl)" s_client -quiet -connect "127.0.0.1:$(free_port)" < loot.txt > /dev/null 2>&1 || true
