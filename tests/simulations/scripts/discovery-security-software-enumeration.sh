@@ -3,4 +3,4 @@
 # Looks for a running CrowdStrike Falcon sensor.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
-pgrep -f falcon-sensor > /dev/null || true
+"$(tool pgrep)" -f falcon-sensor > /dev/null || true
