@@ -9,82 +9,85 @@ import f6 from "./command_and_control/command-and-control-ssh-port-forwarding.ya
 import f7 from "./command_and_control/command-and-control-suspicious-service-dns-lookup.yaml" with { type: "text" };
 import f8 from "./command_and_control/command-and-control-tor-proxy-connection.yaml" with { type: "text" };
 import f9 from "./command_and_control/command-and-control-tunneling-tool.yaml" with { type: "text" };
-import f10 from "./credential_access/credential-access-cloud-metadata-credentials.yaml" with { type: "text" };
-import f11 from "./credential_access/credential-access-credential-dumper-tool.yaml" with { type: "text" };
-import f12 from "./credential_access/credential-access-credential-file-read-by-cli.yaml" with { type: "text" };
-import f13 from "./credential_access/credential-access-pam-brute-force-then-success.yaml" with { type: "text" };
-import f14 from "./credential_access/credential-access-pam-password-spraying.yaml" with { type: "text" };
-import f15 from "./credential_access/credential-access-password-cracking-tool.yaml" with { type: "text" };
-import f16 from "./credential_access/credential-access-private-key-file-search.yaml" with { type: "text" };
-import f17 from "./credential_access/credential-access-ptrace-memory-read.yaml" with { type: "text" };
-import f18 from "./credential_access/credential-access-recursive-grep-for-secrets.yaml" with { type: "text" };
-import f19 from "./credential_access/credential-access-shadow-file-read.yaml" with { type: "text" };
-import f20 from "./defense_evasion/defense-evasion-auditd-disabled.yaml" with { type: "text" };
-import f21 from "./defense_evasion/defense-evasion-file-immutable-attribute.yaml" with { type: "text" };
-import f22 from "./defense_evasion/defense-evasion-firewall-disabled.yaml" with { type: "text" };
-import f23 from "./defense_evasion/defense-evasion-hidden-executable-in-tmp.yaml" with { type: "text" };
-import f24 from "./defense_evasion/defense-evasion-kernel-log-cleared.yaml" with { type: "text" };
-import f25 from "./defense_evasion/defense-evasion-kernel-thread-name-masquerade.yaml" with { type: "text" };
-import f26 from "./defense_evasion/defense-evasion-security-module-disabled.yaml" with { type: "text" };
-import f27 from "./defense_evasion/defense-evasion-self-deleting-binary.yaml" with { type: "text" };
-import f28 from "./defense_evasion/defense-evasion-shell-history-cleared.yaml" with { type: "text" };
-import f29 from "./defense_evasion/defense-evasion-shell-history-disabled.yaml" with { type: "text" };
-import f30 from "./defense_evasion/defense-evasion-system-log-deleted.yaml" with { type: "text" };
-import f31 from "./defense_evasion/defense-evasion-timestomp-system-file.yaml" with { type: "text" };
-import f32 from "./discovery/discovery-container-environment-check.yaml" with { type: "text" };
-import f33 from "./discovery/discovery-host-enumeration-burst.yaml" with { type: "text" };
-import f34 from "./discovery/discovery-network-port-scan.yaml" with { type: "text" };
-import f35 from "./discovery/discovery-network-scanner-tool.yaml" with { type: "text" };
-import f36 from "./discovery/discovery-network-share-enumeration.yaml" with { type: "text" };
-import f37 from "./discovery/discovery-privilege-escalation-enumeration-script.yaml" with { type: "text" };
-import f38 from "./discovery/discovery-security-software-enumeration.yaml" with { type: "text" };
-import f39 from "./discovery/discovery-sudo-privileges-listing.yaml" with { type: "text" };
-import f40 from "./discovery/discovery-suid-binary-search.yaml" with { type: "text" };
-import f41 from "./execution/execution-base64-decoded-payload-to-shell.yaml" with { type: "text" };
-import f42 from "./execution/execution-binary-from-tmp-by-shell.yaml" with { type: "text" };
-import f43 from "./execution/execution-download-chmod-execute.yaml" with { type: "text" };
-import f44 from "./execution/execution-memfd-fileless-exec.yaml" with { type: "text" };
-import f45 from "./execution/execution-network-service-spawns-shell.yaml" with { type: "text" };
-import f46 from "./exfiltration/exfiltration-ad-hoc-http-server.yaml" with { type: "text" };
-import f47 from "./exfiltration/exfiltration-archive-then-transfer.yaml" with { type: "text" };
-import f48 from "./exfiltration/exfiltration-cloud-storage-sync-tool.yaml" with { type: "text" };
-import f49 from "./exfiltration/exfiltration-curl-wget-file-upload.yaml" with { type: "text" };
-import f50 from "./exfiltration/exfiltration-netcat-file-transfer.yaml" with { type: "text" };
-import f51 from "./exfiltration/exfiltration-openssl-client-file-transfer.yaml" with { type: "text" };
-import f52 from "./impact/impact-account-access-removal.yaml" with { type: "text" };
-import f53 from "./impact/impact-critical-service-stopped.yaml" with { type: "text" };
-import f54 from "./impact/impact-cryptominer-process.yaml" with { type: "text" };
-import f55 from "./impact/impact-data-destruction-shred.yaml" with { type: "text" };
-import f56 from "./impact/impact-disk-structure-wipe.yaml" with { type: "text" };
-import f57 from "./impact/impact-encrypt-then-ransom-note.yaml" with { type: "text" };
-import f58 from "./impact/impact-mining-pool-dns-lookup.yaml" with { type: "text" };
-import f59 from "./impact/impact-mining-pool-lookup-then-stratum-connect.yaml" with { type: "text" };
-import f60 from "./impact/impact-ransom-note-created.yaml" with { type: "text" };
-import f61 from "./impact/impact-ransomware-mass-encrypted-rename.yaml" with { type: "text" };
-import f62 from "./impact/impact-system-shutdown-or-reboot.yaml" with { type: "text" };
-import f63 from "./lateral_movement/lateral-movement-legacy-remote-shell-client.yaml" with { type: "text" };
-import f64 from "./lateral_movement/lateral-movement-remote-execution-tool.yaml" with { type: "text" };
-import f65 from "./lateral_movement/lateral-movement-ssh-connection-sweep.yaml" with { type: "text" };
-import f66 from "./lateral_movement/lateral-movement-ssh-fanout-without-host-key-check.yaml" with { type: "text" };
-import f67 from "./lateral_movement/lateral-movement-ssh-key-from-temp-dir.yaml" with { type: "text" };
-import f68 from "./lateral_movement/lateral-movement-tool-transfer-to-remote-temp.yaml" with { type: "text" };
-import f69 from "./manifest.yaml" with { type: "text" };
-import f70 from "./persistence/persistence-cron-file-written-then-run.yaml" with { type: "text" };
-import f71 from "./persistence/persistence-init-script-created.yaml" with { type: "text" };
-import f72 from "./persistence/persistence-kernel-module-load.yaml" with { type: "text" };
-import f73 from "./persistence/persistence-ld-so-preload-modified.yaml" with { type: "text" };
-import f74 from "./persistence/persistence-shell-profile-modified.yaml" with { type: "text" };
-import f75 from "./persistence/persistence-ssh-authorized-keys-modified.yaml" with { type: "text" };
-import f76 from "./persistence/persistence-systemd-unit-created.yaml" with { type: "text" };
-import f77 from "./persistence/persistence-udev-rule-created.yaml" with { type: "text" };
-import f78 from "./persistence/persistence-user-account-created.yaml" with { type: "text" };
-import f79 from "./privilege_escalation/privilege-escalation-file-capabilities-set.yaml" with { type: "text" };
-import f80 from "./privilege_escalation/privilege-escalation-ld-preload-from-writable-dir.yaml" with { type: "text" };
-import f81 from "./privilege_escalation/privilege-escalation-nsenter-host-namespaces.yaml" with { type: "text" };
-import f82 from "./privilege_escalation/privilege-escalation-ptrace-attach-then-write.yaml" with { type: "text" };
-import f83 from "./privilege_escalation/privilege-escalation-setuid-bit-set.yaml" with { type: "text" };
-import f84 from "./privilege_escalation/privilege-escalation-setuid-exec-then-root.yaml" with { type: "text" };
-import f85 from "./privilege_escalation/privilege-escalation-sudoers-modified-then-sudo.yaml" with { type: "text" };
+import f10 from "./credential_access/credential-access-browser-credential-store-access.yaml" with { type: "text" };
+import f11 from "./credential_access/credential-access-cloud-metadata-credentials.yaml" with { type: "text" };
+import f12 from "./credential_access/credential-access-credential-dumper-tool.yaml" with { type: "text" };
+import f13 from "./credential_access/credential-access-credential-file-read-by-cli.yaml" with { type: "text" };
+import f14 from "./credential_access/credential-access-kubernetes-service-account-token.yaml" with { type: "text" };
+import f15 from "./credential_access/credential-access-pam-brute-force-then-success.yaml" with { type: "text" };
+import f16 from "./credential_access/credential-access-pam-password-spraying.yaml" with { type: "text" };
+import f17 from "./credential_access/credential-access-password-cracking-tool.yaml" with { type: "text" };
+import f18 from "./credential_access/credential-access-private-key-file-search.yaml" with { type: "text" };
+import f19 from "./credential_access/credential-access-ptrace-memory-read.yaml" with { type: "text" };
+import f20 from "./credential_access/credential-access-recursive-grep-for-secrets.yaml" with { type: "text" };
+import f21 from "./credential_access/credential-access-shadow-file-read.yaml" with { type: "text" };
+import f22 from "./defense_evasion/defense-evasion-auditd-disabled.yaml" with { type: "text" };
+import f23 from "./defense_evasion/defense-evasion-file-immutable-attribute.yaml" with { type: "text" };
+import f24 from "./defense_evasion/defense-evasion-firewall-disabled.yaml" with { type: "text" };
+import f25 from "./defense_evasion/defense-evasion-hidden-executable-in-tmp.yaml" with { type: "text" };
+import f26 from "./defense_evasion/defense-evasion-kernel-log-cleared.yaml" with { type: "text" };
+import f27 from "./defense_evasion/defense-evasion-kernel-thread-name-masquerade.yaml" with { type: "text" };
+import f28 from "./defense_evasion/defense-evasion-security-module-disabled.yaml" with { type: "text" };
+import f29 from "./defense_evasion/defense-evasion-self-deleting-binary.yaml" with { type: "text" };
+import f30 from "./defense_evasion/defense-evasion-shell-history-cleared.yaml" with { type: "text" };
+import f31 from "./defense_evasion/defense-evasion-shell-history-disabled.yaml" with { type: "text" };
+import f32 from "./defense_evasion/defense-evasion-system-log-deleted.yaml" with { type: "text" };
+import f33 from "./defense_evasion/defense-evasion-timestomp-system-file.yaml" with { type: "text" };
+import f34 from "./discovery/discovery-cloud-identity-enumeration.yaml" with { type: "text" };
+import f35 from "./discovery/discovery-container-environment-check.yaml" with { type: "text" };
+import f36 from "./discovery/discovery-host-enumeration-burst.yaml" with { type: "text" };
+import f37 from "./discovery/discovery-network-port-scan.yaml" with { type: "text" };
+import f38 from "./discovery/discovery-network-scanner-tool.yaml" with { type: "text" };
+import f39 from "./discovery/discovery-network-share-enumeration.yaml" with { type: "text" };
+import f40 from "./discovery/discovery-privilege-escalation-enumeration-script.yaml" with { type: "text" };
+import f41 from "./discovery/discovery-security-software-enumeration.yaml" with { type: "text" };
+import f42 from "./discovery/discovery-sudo-privileges-listing.yaml" with { type: "text" };
+import f43 from "./discovery/discovery-suid-binary-search.yaml" with { type: "text" };
+import f44 from "./execution/execution-base64-decoded-payload-to-shell.yaml" with { type: "text" };
+import f45 from "./execution/execution-binary-from-tmp-by-shell.yaml" with { type: "text" };
+import f46 from "./execution/execution-download-chmod-execute.yaml" with { type: "text" };
+import f47 from "./execution/execution-memfd-fileless-exec.yaml" with { type: "text" };
+import f48 from "./execution/execution-network-service-spawns-shell.yaml" with { type: "text" };
+import f49 from "./exfiltration/exfiltration-ad-hoc-http-server.yaml" with { type: "text" };
+import f50 from "./exfiltration/exfiltration-archive-then-transfer.yaml" with { type: "text" };
+import f51 from "./exfiltration/exfiltration-cloud-storage-sync-tool.yaml" with { type: "text" };
+import f52 from "./exfiltration/exfiltration-curl-wget-file-upload.yaml" with { type: "text" };
+import f53 from "./exfiltration/exfiltration-netcat-file-transfer.yaml" with { type: "text" };
+import f54 from "./exfiltration/exfiltration-openssl-client-file-transfer.yaml" with { type: "text" };
+import f55 from "./impact/impact-account-access-removal.yaml" with { type: "text" };
+import f56 from "./impact/impact-critical-service-stopped.yaml" with { type: "text" };
+import f57 from "./impact/impact-cryptominer-process.yaml" with { type: "text" };
+import f58 from "./impact/impact-data-destruction-shred.yaml" with { type: "text" };
+import f59 from "./impact/impact-disk-structure-wipe.yaml" with { type: "text" };
+import f60 from "./impact/impact-encrypt-then-ransom-note.yaml" with { type: "text" };
+import f61 from "./impact/impact-mining-pool-dns-lookup.yaml" with { type: "text" };
+import f62 from "./impact/impact-mining-pool-lookup-then-stratum-connect.yaml" with { type: "text" };
+import f63 from "./impact/impact-ransom-note-created.yaml" with { type: "text" };
+import f64 from "./impact/impact-ransomware-mass-encrypted-rename.yaml" with { type: "text" };
+import f65 from "./impact/impact-system-shutdown-or-reboot.yaml" with { type: "text" };
+import f66 from "./lateral_movement/lateral-movement-legacy-remote-shell-client.yaml" with { type: "text" };
+import f67 from "./lateral_movement/lateral-movement-remote-execution-tool.yaml" with { type: "text" };
+import f68 from "./lateral_movement/lateral-movement-ssh-connection-sweep.yaml" with { type: "text" };
+import f69 from "./lateral_movement/lateral-movement-ssh-fanout-without-host-key-check.yaml" with { type: "text" };
+import f70 from "./lateral_movement/lateral-movement-ssh-key-from-temp-dir.yaml" with { type: "text" };
+import f71 from "./lateral_movement/lateral-movement-tool-transfer-to-remote-temp.yaml" with { type: "text" };
+import f72 from "./manifest.yaml" with { type: "text" };
+import f73 from "./persistence/persistence-cron-file-written-then-run.yaml" with { type: "text" };
+import f74 from "./persistence/persistence-init-script-created.yaml" with { type: "text" };
+import f75 from "./persistence/persistence-kernel-module-load.yaml" with { type: "text" };
+import f76 from "./persistence/persistence-ld-so-preload-modified.yaml" with { type: "text" };
+import f77 from "./persistence/persistence-shell-profile-modified.yaml" with { type: "text" };
+import f78 from "./persistence/persistence-ssh-authorized-keys-modified.yaml" with { type: "text" };
+import f79 from "./persistence/persistence-systemd-unit-created.yaml" with { type: "text" };
+import f80 from "./persistence/persistence-udev-rule-created.yaml" with { type: "text" };
+import f81 from "./persistence/persistence-user-account-created.yaml" with { type: "text" };
+import f82 from "./privilege_escalation/privilege-escalation-file-capabilities-set.yaml" with { type: "text" };
+import f83 from "./privilege_escalation/privilege-escalation-ld-preload-from-writable-dir.yaml" with { type: "text" };
+import f84 from "./privilege_escalation/privilege-escalation-nsenter-host-namespaces.yaml" with { type: "text" };
+import f85 from "./privilege_escalation/privilege-escalation-ptrace-attach-then-write.yaml" with { type: "text" };
+import f86 from "./privilege_escalation/privilege-escalation-setuid-bit-set.yaml" with { type: "text" };
+import f87 from "./privilege_escalation/privilege-escalation-setuid-exec-then-root.yaml" with { type: "text" };
+import f88 from "./privilege_escalation/privilege-escalation-sudoers-modified-then-sudo.yaml" with { type: "text" };
 import type { RuleSourceText } from "./loader/mod.ts";
 
 /** The default ruleset's files (rules and manifest), as the loader reads them. */
@@ -99,80 +102,83 @@ export const DEFAULT_RULE_FILES: readonly RuleSourceText[] = [
   { path: "rules/command_and_control/command-and-control-suspicious-service-dns-lookup.yaml", text: f7 },
   { path: "rules/command_and_control/command-and-control-tor-proxy-connection.yaml", text: f8 },
   { path: "rules/command_and_control/command-and-control-tunneling-tool.yaml", text: f9 },
-  { path: "rules/credential_access/credential-access-cloud-metadata-credentials.yaml", text: f10 },
-  { path: "rules/credential_access/credential-access-credential-dumper-tool.yaml", text: f11 },
-  { path: "rules/credential_access/credential-access-credential-file-read-by-cli.yaml", text: f12 },
-  { path: "rules/credential_access/credential-access-pam-brute-force-then-success.yaml", text: f13 },
-  { path: "rules/credential_access/credential-access-pam-password-spraying.yaml", text: f14 },
-  { path: "rules/credential_access/credential-access-password-cracking-tool.yaml", text: f15 },
-  { path: "rules/credential_access/credential-access-private-key-file-search.yaml", text: f16 },
-  { path: "rules/credential_access/credential-access-ptrace-memory-read.yaml", text: f17 },
-  { path: "rules/credential_access/credential-access-recursive-grep-for-secrets.yaml", text: f18 },
-  { path: "rules/credential_access/credential-access-shadow-file-read.yaml", text: f19 },
-  { path: "rules/defense_evasion/defense-evasion-auditd-disabled.yaml", text: f20 },
-  { path: "rules/defense_evasion/defense-evasion-file-immutable-attribute.yaml", text: f21 },
-  { path: "rules/defense_evasion/defense-evasion-firewall-disabled.yaml", text: f22 },
-  { path: "rules/defense_evasion/defense-evasion-hidden-executable-in-tmp.yaml", text: f23 },
-  { path: "rules/defense_evasion/defense-evasion-kernel-log-cleared.yaml", text: f24 },
-  { path: "rules/defense_evasion/defense-evasion-kernel-thread-name-masquerade.yaml", text: f25 },
-  { path: "rules/defense_evasion/defense-evasion-security-module-disabled.yaml", text: f26 },
-  { path: "rules/defense_evasion/defense-evasion-self-deleting-binary.yaml", text: f27 },
-  { path: "rules/defense_evasion/defense-evasion-shell-history-cleared.yaml", text: f28 },
-  { path: "rules/defense_evasion/defense-evasion-shell-history-disabled.yaml", text: f29 },
-  { path: "rules/defense_evasion/defense-evasion-system-log-deleted.yaml", text: f30 },
-  { path: "rules/defense_evasion/defense-evasion-timestomp-system-file.yaml", text: f31 },
-  { path: "rules/discovery/discovery-container-environment-check.yaml", text: f32 },
-  { path: "rules/discovery/discovery-host-enumeration-burst.yaml", text: f33 },
-  { path: "rules/discovery/discovery-network-port-scan.yaml", text: f34 },
-  { path: "rules/discovery/discovery-network-scanner-tool.yaml", text: f35 },
-  { path: "rules/discovery/discovery-network-share-enumeration.yaml", text: f36 },
-  { path: "rules/discovery/discovery-privilege-escalation-enumeration-script.yaml", text: f37 },
-  { path: "rules/discovery/discovery-security-software-enumeration.yaml", text: f38 },
-  { path: "rules/discovery/discovery-sudo-privileges-listing.yaml", text: f39 },
-  { path: "rules/discovery/discovery-suid-binary-search.yaml", text: f40 },
-  { path: "rules/execution/execution-base64-decoded-payload-to-shell.yaml", text: f41 },
-  { path: "rules/execution/execution-binary-from-tmp-by-shell.yaml", text: f42 },
-  { path: "rules/execution/execution-download-chmod-execute.yaml", text: f43 },
-  { path: "rules/execution/execution-memfd-fileless-exec.yaml", text: f44 },
-  { path: "rules/execution/execution-network-service-spawns-shell.yaml", text: f45 },
-  { path: "rules/exfiltration/exfiltration-ad-hoc-http-server.yaml", text: f46 },
-  { path: "rules/exfiltration/exfiltration-archive-then-transfer.yaml", text: f47 },
-  { path: "rules/exfiltration/exfiltration-cloud-storage-sync-tool.yaml", text: f48 },
-  { path: "rules/exfiltration/exfiltration-curl-wget-file-upload.yaml", text: f49 },
-  { path: "rules/exfiltration/exfiltration-netcat-file-transfer.yaml", text: f50 },
-  { path: "rules/exfiltration/exfiltration-openssl-client-file-transfer.yaml", text: f51 },
-  { path: "rules/impact/impact-account-access-removal.yaml", text: f52 },
-  { path: "rules/impact/impact-critical-service-stopped.yaml", text: f53 },
-  { path: "rules/impact/impact-cryptominer-process.yaml", text: f54 },
-  { path: "rules/impact/impact-data-destruction-shred.yaml", text: f55 },
-  { path: "rules/impact/impact-disk-structure-wipe.yaml", text: f56 },
-  { path: "rules/impact/impact-encrypt-then-ransom-note.yaml", text: f57 },
-  { path: "rules/impact/impact-mining-pool-dns-lookup.yaml", text: f58 },
-  { path: "rules/impact/impact-mining-pool-lookup-then-stratum-connect.yaml", text: f59 },
-  { path: "rules/impact/impact-ransom-note-created.yaml", text: f60 },
-  { path: "rules/impact/impact-ransomware-mass-encrypted-rename.yaml", text: f61 },
-  { path: "rules/impact/impact-system-shutdown-or-reboot.yaml", text: f62 },
-  { path: "rules/lateral_movement/lateral-movement-legacy-remote-shell-client.yaml", text: f63 },
-  { path: "rules/lateral_movement/lateral-movement-remote-execution-tool.yaml", text: f64 },
-  { path: "rules/lateral_movement/lateral-movement-ssh-connection-sweep.yaml", text: f65 },
-  { path: "rules/lateral_movement/lateral-movement-ssh-fanout-without-host-key-check.yaml", text: f66 },
-  { path: "rules/lateral_movement/lateral-movement-ssh-key-from-temp-dir.yaml", text: f67 },
-  { path: "rules/lateral_movement/lateral-movement-tool-transfer-to-remote-temp.yaml", text: f68 },
-  { path: "rules/manifest.yaml", text: f69 },
-  { path: "rules/persistence/persistence-cron-file-written-then-run.yaml", text: f70 },
-  { path: "rules/persistence/persistence-init-script-created.yaml", text: f71 },
-  { path: "rules/persistence/persistence-kernel-module-load.yaml", text: f72 },
-  { path: "rules/persistence/persistence-ld-so-preload-modified.yaml", text: f73 },
-  { path: "rules/persistence/persistence-shell-profile-modified.yaml", text: f74 },
-  { path: "rules/persistence/persistence-ssh-authorized-keys-modified.yaml", text: f75 },
-  { path: "rules/persistence/persistence-systemd-unit-created.yaml", text: f76 },
-  { path: "rules/persistence/persistence-udev-rule-created.yaml", text: f77 },
-  { path: "rules/persistence/persistence-user-account-created.yaml", text: f78 },
-  { path: "rules/privilege_escalation/privilege-escalation-file-capabilities-set.yaml", text: f79 },
-  { path: "rules/privilege_escalation/privilege-escalation-ld-preload-from-writable-dir.yaml", text: f80 },
-  { path: "rules/privilege_escalation/privilege-escalation-nsenter-host-namespaces.yaml", text: f81 },
-  { path: "rules/privilege_escalation/privilege-escalation-ptrace-attach-then-write.yaml", text: f82 },
-  { path: "rules/privilege_escalation/privilege-escalation-setuid-bit-set.yaml", text: f83 },
-  { path: "rules/privilege_escalation/privilege-escalation-setuid-exec-then-root.yaml", text: f84 },
-  { path: "rules/privilege_escalation/privilege-escalation-sudoers-modified-then-sudo.yaml", text: f85 },
+  { path: "rules/credential_access/credential-access-browser-credential-store-access.yaml", text: f10 },
+  { path: "rules/credential_access/credential-access-cloud-metadata-credentials.yaml", text: f11 },
+  { path: "rules/credential_access/credential-access-credential-dumper-tool.yaml", text: f12 },
+  { path: "rules/credential_access/credential-access-credential-file-read-by-cli.yaml", text: f13 },
+  { path: "rules/credential_access/credential-access-kubernetes-service-account-token.yaml", text: f14 },
+  { path: "rules/credential_access/credential-access-pam-brute-force-then-success.yaml", text: f15 },
+  { path: "rules/credential_access/credential-access-pam-password-spraying.yaml", text: f16 },
+  { path: "rules/credential_access/credential-access-password-cracking-tool.yaml", text: f17 },
+  { path: "rules/credential_access/credential-access-private-key-file-search.yaml", text: f18 },
+  { path: "rules/credential_access/credential-access-ptrace-memory-read.yaml", text: f19 },
+  { path: "rules/credential_access/credential-access-recursive-grep-for-secrets.yaml", text: f20 },
+  { path: "rules/credential_access/credential-access-shadow-file-read.yaml", text: f21 },
+  { path: "rules/defense_evasion/defense-evasion-auditd-disabled.yaml", text: f22 },
+  { path: "rules/defense_evasion/defense-evasion-file-immutable-attribute.yaml", text: f23 },
+  { path: "rules/defense_evasion/defense-evasion-firewall-disabled.yaml", text: f24 },
+  { path: "rules/defense_evasion/defense-evasion-hidden-executable-in-tmp.yaml", text: f25 },
+  { path: "rules/defense_evasion/defense-evasion-kernel-log-cleared.yaml", text: f26 },
+  { path: "rules/defense_evasion/defense-evasion-kernel-thread-name-masquerade.yaml", text: f27 },
+  { path: "rules/defense_evasion/defense-evasion-security-module-disabled.yaml", text: f28 },
+  { path: "rules/defense_evasion/defense-evasion-self-deleting-binary.yaml", text: f29 },
+  { path: "rules/defense_evasion/defense-evasion-shell-history-cleared.yaml", text: f30 },
+  { path: "rules/defense_evasion/defense-evasion-shell-history-disabled.yaml", text: f31 },
+  { path: "rules/defense_evasion/defense-evasion-system-log-deleted.yaml", text: f32 },
+  { path: "rules/defense_evasion/defense-evasion-timestomp-system-file.yaml", text: f33 },
+  { path: "rules/discovery/discovery-cloud-identity-enumeration.yaml", text: f34 },
+  { path: "rules/discovery/discovery-container-environment-check.yaml", text: f35 },
+  { path: "rules/discovery/discovery-host-enumeration-burst.yaml", text: f36 },
+  { path: "rules/discovery/discovery-network-port-scan.yaml", text: f37 },
+  { path: "rules/discovery/discovery-network-scanner-tool.yaml", text: f38 },
+  { path: "rules/discovery/discovery-network-share-enumeration.yaml", text: f39 },
+  { path: "rules/discovery/discovery-privilege-escalation-enumeration-script.yaml", text: f40 },
+  { path: "rules/discovery/discovery-security-software-enumeration.yaml", text: f41 },
+  { path: "rules/discovery/discovery-sudo-privileges-listing.yaml", text: f42 },
+  { path: "rules/discovery/discovery-suid-binary-search.yaml", text: f43 },
+  { path: "rules/execution/execution-base64-decoded-payload-to-shell.yaml", text: f44 },
+  { path: "rules/execution/execution-binary-from-tmp-by-shell.yaml", text: f45 },
+  { path: "rules/execution/execution-download-chmod-execute.yaml", text: f46 },
+  { path: "rules/execution/execution-memfd-fileless-exec.yaml", text: f47 },
+  { path: "rules/execution/execution-network-service-spawns-shell.yaml", text: f48 },
+  { path: "rules/exfiltration/exfiltration-ad-hoc-http-server.yaml", text: f49 },
+  { path: "rules/exfiltration/exfiltration-archive-then-transfer.yaml", text: f50 },
+  { path: "rules/exfiltration/exfiltration-cloud-storage-sync-tool.yaml", text: f51 },
+  { path: "rules/exfiltration/exfiltration-curl-wget-file-upload.yaml", text: f52 },
+  { path: "rules/exfiltration/exfiltration-netcat-file-transfer.yaml", text: f53 },
+  { path: "rules/exfiltration/exfiltration-openssl-client-file-transfer.yaml", text: f54 },
+  { path: "rules/impact/impact-account-access-removal.yaml", text: f55 },
+  { path: "rules/impact/impact-critical-service-stopped.yaml", text: f56 },
+  { path: "rules/impact/impact-cryptominer-process.yaml", text: f57 },
+  { path: "rules/impact/impact-data-destruction-shred.yaml", text: f58 },
+  { path: "rules/impact/impact-disk-structure-wipe.yaml", text: f59 },
+  { path: "rules/impact/impact-encrypt-then-ransom-note.yaml", text: f60 },
+  { path: "rules/impact/impact-mining-pool-dns-lookup.yaml", text: f61 },
+  { path: "rules/impact/impact-mining-pool-lookup-then-stratum-connect.yaml", text: f62 },
+  { path: "rules/impact/impact-ransom-note-created.yaml", text: f63 },
+  { path: "rules/impact/impact-ransomware-mass-encrypted-rename.yaml", text: f64 },
+  { path: "rules/impact/impact-system-shutdown-or-reboot.yaml", text: f65 },
+  { path: "rules/lateral_movement/lateral-movement-legacy-remote-shell-client.yaml", text: f66 },
+  { path: "rules/lateral_movement/lateral-movement-remote-execution-tool.yaml", text: f67 },
+  { path: "rules/lateral_movement/lateral-movement-ssh-connection-sweep.yaml", text: f68 },
+  { path: "rules/lateral_movement/lateral-movement-ssh-fanout-without-host-key-check.yaml", text: f69 },
+  { path: "rules/lateral_movement/lateral-movement-ssh-key-from-temp-dir.yaml", text: f70 },
+  { path: "rules/lateral_movement/lateral-movement-tool-transfer-to-remote-temp.yaml", text: f71 },
+  { path: "rules/manifest.yaml", text: f72 },
+  { path: "rules/persistence/persistence-cron-file-written-then-run.yaml", text: f73 },
+  { path: "rules/persistence/persistence-init-script-created.yaml", text: f74 },
+  { path: "rules/persistence/persistence-kernel-module-load.yaml", text: f75 },
+  { path: "rules/persistence/persistence-ld-so-preload-modified.yaml", text: f76 },
+  { path: "rules/persistence/persistence-shell-profile-modified.yaml", text: f77 },
+  { path: "rules/persistence/persistence-ssh-authorized-keys-modified.yaml", text: f78 },
+  { path: "rules/persistence/persistence-systemd-unit-created.yaml", text: f79 },
+  { path: "rules/persistence/persistence-udev-rule-created.yaml", text: f80 },
+  { path: "rules/persistence/persistence-user-account-created.yaml", text: f81 },
+  { path: "rules/privilege_escalation/privilege-escalation-file-capabilities-set.yaml", text: f82 },
+  { path: "rules/privilege_escalation/privilege-escalation-ld-preload-from-writable-dir.yaml", text: f83 },
+  { path: "rules/privilege_escalation/privilege-escalation-nsenter-host-namespaces.yaml", text: f84 },
+  { path: "rules/privilege_escalation/privilege-escalation-ptrace-attach-then-write.yaml", text: f85 },
+  { path: "rules/privilege_escalation/privilege-escalation-setuid-bit-set.yaml", text: f86 },
+  { path: "rules/privilege_escalation/privilege-escalation-setuid-exec-then-root.yaml", text: f87 },
+  { path: "rules/privilege_escalation/privilege-escalation-sudoers-modified-then-sudo.yaml", text: f88 },
 ];

