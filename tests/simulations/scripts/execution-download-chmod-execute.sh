@@ -9,7 +9,7 @@ cp /bin/true "$SIM_DIR/srv/tool"
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 port=""
-for _ in $(seq 1 100); do
+for _ in $(seq 1 400); do
   port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$SIM_DIR/http.log" | head -n 1)
   [ -n "$port" ] && break
   sleep 0.05
