@@ -189,6 +189,8 @@ export class Harness {
       schema: opts.schema,
       rules: opts.rules,
       heartbeatMs: 200,
+      // Room for bursts while other tests load the machine: a lost record could lose an alert.
+      ringBytes: 16 << 20,
       log: () => {},
       onEvent: (ev) => {
         const w = this.#owner(ev);
@@ -299,6 +301,11 @@ export class Harness {
     }
     await new Promise((r) => setTimeout(r, settleMs));
     await this.sensor.sync();
+  }
+
+  /** Records the kernel could not deliver (ring full) so far: a reason for a missing alert. */
+  dropped(): number {
+    return this.sensor.stats().droppedTotal;
   }
 
   /** Stops the sensor. */

@@ -59,12 +59,15 @@ bpfTest("simulations fire their rules on the live sensor, and only those", async
   const sims = selectSimulations(await readSimulations());
   const harness = await Harness.start({ rules, schema });
   const ran: [typeof sims[number], Workload][] = [];
+  let dropped = 0;
   try {
     for (const sim of sims) ran.push([sim, await harness.run(sim.rule, sim.path)]);
     await harness.settle(() => ran.every(([s, w]) => w.rulesFired().includes(s.rule)));
+    dropped = harness.dropped();
   } finally {
     await harness.stop();
   }
+  console.log(`${harness.unowned} alerts outside the simulations, ${dropped} records lost`);
   for (const [sim, w] of ran) {
     console.log(
       `${sim.rule}: exit ${w.code}, ${w.entities.size} processes, ${w.events} events, fired [${
@@ -78,7 +81,8 @@ bpfTest("simulations fire their rules on the live sensor, and only those", async
       assert.ok(w.events > 0, "the sensor saw nothing of the script");
       assert.ok(
         w.rulesFired().includes(sim.rule),
-        `${sim.rule} did not fire (fired: ${w.rulesFired().join(", ") || "nothing"})`,
+        `${sim.rule} did not fire (fired: ${w.rulesFired().join(", ") || "nothing"}; ${dropped} ` +
+          `records lost by the sensor)`,
       );
       const expected = sim.mitre ?? [...byId.get(sim.rule)!.mitre];
       assert.ok(expected.length > 0, `${sim.rule} has no ATT&CK ids`);
