@@ -37,6 +37,21 @@ Deno.test("the default ruleset loads in ECS mode without errors or warnings", ()
   assert.ok(r.rules.filter((x) => x.ir.kind === "sequence").length >= 15, "too few sequences");
 });
 
+Deno.test("kestrel list --rules rules --format markdown prints docs/coverage.md", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", "list", "--rules", "rules", "--format", "markdown"],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, stderr);
+  const printed = new TextDecoder().decode(out.stdout);
+  assert.equal(printed, await Deno.readTextFile(`${ROOT}docs/coverage.md`), "run `deno task gen`");
+  assert.match(printed, /^\| Execution \(TA0002\) \| T1059\.004 \| /m);
+  assert.match(printed, /\| sequence \| /);
+  assert.doesNotMatch(printed, /\| unknown \|/);
+});
+
 Deno.test("kestrel run without a rules directory runs the built-in default ruleset", async () => {
   const ws = await Workspace.create("default-rules");
   let d: DaemonProcess | undefined;
