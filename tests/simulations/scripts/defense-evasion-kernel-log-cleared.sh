@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # rule: defense-evasion-kernel-log-cleared
-# also: execution-binary-from-tmp-by-shell
 set -euo pipefail
-# A stand-in named dmesg (a copy of true): the host's kernel log is not cleared.
-cp /bin/true "$SIM_DIR/dmesg"
-"$SIM_DIR/dmesg" -C
+source "$(dirname "$0")/../lib/sim.sh"
+# A stand-in named dmesg (true through a link): the host's kernel log is not cleared.
+"$(fake_tool dmesg)" -C

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rule: defense-evasion-kernel-thread-name-masquerade
 set -euo pipefail
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=$(command -v python3)
+source "$(dirname "$0")/../lib/sim.sh"
 "$PY" - <<'EOF'
 import ctypes
 libc = ctypes.CDLL(None, use_errno=True)

@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
 # rule: defense-evasion-security-module-disabled
-# also: execution-binary-from-tmp-by-shell
 set -euo pipefail
-# Stand-ins named setenforce and aa-teardown (copies of true): nothing is turned off.
-mkdir -p "$SIM_DIR/bin"
-cp /bin/true "$SIM_DIR/bin/setenforce"
-cp /bin/true "$SIM_DIR/bin/aa-teardown"
-"$SIM_DIR/bin/setenforce" 0
-"$SIM_DIR/bin/aa-teardown"
+source "$(dirname "$0")/../lib/sim.sh"
+# Stand-ins named setenforce and aa-teardown (true through links): nothing is turned off.
+"$(fake_tool setenforce)" 0
+"$(fake_tool aa-teardown)"

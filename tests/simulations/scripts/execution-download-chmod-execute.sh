@@ -2,7 +2,7 @@
 # rule: execution-download-chmod-execute
 # also: execution-binary-from-tmp-by-shell, exfiltration-ad-hoc-http-server
 set -euo pipefail
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=$(command -v python3)
+source "$(dirname "$0")/../lib/sim.sh"
 mkdir -p "$SIM_DIR/srv" "$SIM_DIR/dl"
 cp /bin/true "$SIM_DIR/srv/tool"
 "$PY" -m http.server 0 --bind 127.0.0.1 --directory "$SIM_DIR/srv" > "$SIM_DIR/http.log" 2>&1 &

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rule: execution-memfd-fileless-exec
 set -euo pipefail
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=$(command -v python3)
+source "$(dirname "$0")/../lib/sim.sh"
 "$PY" - <<'EOF'
 import os
 fd = os.memfd_create("payload", 0)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rule: persistence-kernel-module-load
 set -euo pipefail
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=$(command -v python3)
+source "$(dirname "$0")/../lib/sim.sh"
 # A junk file the kernel refuses to load (ENOEXEC): the attempt, nothing loaded.
 "$PY" - <<'EOF'
 import ctypes, errno, os

@@ -2,7 +2,7 @@
 # rule: privilege-escalation-ptrace-attach-then-write
 # also: credential-access-ptrace-memory-read
 set -euo pipefail
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=$(command -v python3)
+source "$(dirname "$0")/../lib/sim.sh"
 "$PY" - <<'EOF'
 import ctypes, os, signal
 libc = ctypes.CDLL(None, use_errno=True)
