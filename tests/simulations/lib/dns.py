@@ -1,8 +1,14 @@
 """DNS lookups that never leave the machine: a responder bound to a loopback address on
 UDP port 53 answers every A query with 127.0.0.1; the names are queried with sendto
 from this process (what the sensor captures). --connect PORT then connects to
-127.0.0.1:PORT from the same process, as a client would after resolving."""
+127.0.0.1:PORT from the same process, as a client would after resolving.
+
+The process first moves to a network namespace of its own (only a loopback interface,
+brought up here) when it may, so that nothing on the host's port 53 can see the queries;
+otherwise the responder takes a free 127.53.x.y address on the host's loopback."""
 import argparse
+import ctypes
+import fcntl
 import random
 import socket
 import struct
@@ -17,7 +23,24 @@ a = ap.parse_args()
 QTYPE = {"A": 1, "TXT": 16}[a.type]
 
 
+def private_network():
+    """Unshares the network namespace and brings its loopback up; False if not allowed."""
+    CLONE_NEWNET, SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x40000000, 0x8913, 0x8914, 0x1
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNET) != 0:
+        return False
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    flags = struct.unpack("16sH22x", fcntl.ioctl(s, SIOCGIFFLAGS, struct.pack("16sH22x", b"lo", 0)))[1]
+    fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | IFF_UP))
+    s.close()
+    return True
+
+
 def bind_responder():
+    if private_network():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 53))
+        return s, "127.0.0.1"
     for _ in range(50):
         addr = f"127.53.{random.randint(1, 254)}.{random.randint(1, 254)}"
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
