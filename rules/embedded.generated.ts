@@ -81,13 +81,14 @@ import f78 from "./persistence/persistence-ssh-authorized-keys-modified.yaml" wi
 import f79 from "./persistence/persistence-systemd-unit-created.yaml" with { type: "text" };
 import f80 from "./persistence/persistence-udev-rule-created.yaml" with { type: "text" };
 import f81 from "./persistence/persistence-user-account-created.yaml" with { type: "text" };
-import f82 from "./privilege_escalation/privilege-escalation-file-capabilities-set.yaml" with { type: "text" };
-import f83 from "./privilege_escalation/privilege-escalation-ld-preload-from-writable-dir.yaml" with { type: "text" };
-import f84 from "./privilege_escalation/privilege-escalation-nsenter-host-namespaces.yaml" with { type: "text" };
-import f85 from "./privilege_escalation/privilege-escalation-ptrace-attach-then-write.yaml" with { type: "text" };
-import f86 from "./privilege_escalation/privilege-escalation-setuid-bit-set.yaml" with { type: "text" };
-import f87 from "./privilege_escalation/privilege-escalation-setuid-exec-then-root.yaml" with { type: "text" };
-import f88 from "./privilege_escalation/privilege-escalation-sudoers-modified-then-sudo.yaml" with { type: "text" };
+import f82 from "./privilege_escalation/privilege-escalation-container-host-mount.yaml" with { type: "text" };
+import f83 from "./privilege_escalation/privilege-escalation-file-capabilities-set.yaml" with { type: "text" };
+import f84 from "./privilege_escalation/privilege-escalation-ld-preload-from-writable-dir.yaml" with { type: "text" };
+import f85 from "./privilege_escalation/privilege-escalation-nsenter-host-namespaces.yaml" with { type: "text" };
+import f86 from "./privilege_escalation/privilege-escalation-ptrace-attach-then-write.yaml" with { type: "text" };
+import f87 from "./privilege_escalation/privilege-escalation-setuid-bit-set.yaml" with { type: "text" };
+import f88 from "./privilege_escalation/privilege-escalation-setuid-exec-then-root.yaml" with { type: "text" };
+import f89 from "./privilege_escalation/privilege-escalation-sudoers-modified-then-sudo.yaml" with { type: "text" };
 import type { RuleSourceText } from "./loader/mod.ts";
 
 /** The default ruleset's files (rules and manifest), as the loader reads them. */
@@ -174,11 +175,12 @@ export const DEFAULT_RULE_FILES: readonly RuleSourceText[] = [
   { path: "rules/persistence/persistence-systemd-unit-created.yaml", text: f79 },
   { path: "rules/persistence/persistence-udev-rule-created.yaml", text: f80 },
   { path: "rules/persistence/persistence-user-account-created.yaml", text: f81 },
-  { path: "rules/privilege_escalation/privilege-escalation-file-capabilities-set.yaml", text: f82 },
-  { path: "rules/privilege_escalation/privilege-escalation-ld-preload-from-writable-dir.yaml", text: f83 },
-  { path: "rules/privilege_escalation/privilege-escalation-nsenter-host-namespaces.yaml", text: f84 },
-  { path: "rules/privilege_escalation/privilege-escalation-ptrace-attach-then-write.yaml", text: f85 },
-  { path: "rules/privilege_escalation/privilege-escalation-setuid-bit-set.yaml", text: f86 },
-  { path: "rules/privilege_escalation/privilege-escalation-setuid-exec-then-root.yaml", text: f87 },
-  { path: "rules/privilege_escalation/privilege-escalation-sudoers-modified-then-sudo.yaml", text: f88 },
+  { path: "rules/privilege_escalation/privilege-escalation-container-host-mount.yaml", text: f82 },
+  { path: "rules/privilege_escalation/privilege-escalation-file-capabilities-set.yaml", text: f83 },
+  { path: "rules/privilege_escalation/privilege-escalation-ld-preload-from-writable-dir.yaml", text: f84 },
+  { path: "rules/privilege_escalation/privilege-escalation-nsenter-host-namespaces.yaml", text: f85 },
+  { path: "rules/privilege_escalation/privilege-escalation-ptrace-attach-then-write.yaml", text: f86 },
+  { path: "rules/privilege_escalation/privilege-escalation-setuid-bit-set.yaml", text: f87 },
+  { path: "rules/privilege_escalation/privilege-escalation-setuid-exec-then-root.yaml", text: f88 },
+  { path: "rules/privilege_escalation/privilege-escalation-sudoers-modified-then-sudo.yaml", text: f89 },
 ];
