@@ -14,6 +14,7 @@ import type { Config } from "../config/types.ts";
 import { formatDiagnostics } from "../eql/errors.ts";
 import { parseListen } from "../http/mod.ts";
 import { Daemon, DaemonStartError } from "../daemon/mod.ts";
+import { DEFAULT_RULE_FILES } from "../rules/embedded.generated.ts";
 import { EXIT, parseFlags, UsageError } from "./usage.ts";
 
 const HELP = `Usage: kestrel run [--config FILE] [--rules DIR] [--listen HOST:PORT] [options]
@@ -27,7 +28,8 @@ SIGHUP reloads the rules; SIGINT or SIGTERM stops it; statistics go to stderr.
 
 Options:
   --config FILE            configuration file (default: the embedded defaults)
-  --rules DIR              rule directory or file, over [rules] dir (none: no rules)
+  --rules DIR              rule directory or file, over [rules] dir (none: the
+                           built-in default ruleset)
   --listen HOST:PORT       REST API address, over [http] listen (port 0: any free port)
   --replay FILE|-          read live events from an NDJSON log instead of the kernel
   --events-out FILE        also write every decoded event as NDJSON (replay format)
@@ -133,7 +135,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const mode = values.mode === "detect" || values.mode === "enforce" ? values.mode : undefined;
   const rulesDir = values.rules ?? (values.config !== undefined ? config.rules.dir : undefined);
   if (rulesDir === undefined) {
-    console.error("kestrel run: no --rules given: collecting events without detection rules");
+    console.error("kestrel run: no --rules given: running the built-in default ruleset");
   }
 
   let daemon: Daemon;
@@ -141,6 +143,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     daemon = await Daemon.start({
       config,
       rulesDir,
+      builtinRules: rulesDir === undefined ? DEFAULT_RULE_FILES : undefined,
       listen: values.listen,
       replay: values.replay,
       ringBytes,

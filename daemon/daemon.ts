@@ -45,7 +45,12 @@ import {
   type ValidateResult,
 } from "../http/mod.ts";
 import { type ByteSink, createOutputs, type OutputSet } from "../outputs/mod.ts";
-import { type LoadedRule, loadRulesFromSources, ruleMetadata } from "../rules/loader/mod.ts";
+import {
+  type LoadedRule,
+  loadRulesFromSources,
+  ruleMetadata,
+  type RuleSourceText,
+} from "../rules/loader/mod.ts";
 import { checkBpfAvailable, SensorUnavailable } from "../sensor/mod.ts";
 import { AlertMaker, type AlertOutcome } from "./alert_maker.ts";
 import { ALERT_RING_CAPACITY, AlertRing } from "./alert_ring.ts";
@@ -67,8 +72,10 @@ const ENFORCE_POLL_MS = 20;
 export interface DaemonOptions {
   /** The loaded configuration (defaults when no file was given). */
   config: Config;
-  /** The rules directory (`--rules`, else `[rules] dir` when a file was given); none: no rules. */
+  /** The rules directory (`--rules`, else `[rules] dir` when a file was given); none: see `builtinRules`. */
   rulesDir?: string;
+  /** Rule files to run when there is no `rulesDir` (the embedded default ruleset); none: no rules. */
+  builtinRules?: readonly RuleSourceText[];
   /** `host:port` of the REST API (`--listen`, else `[http] listen`). */
   listen?: string;
   /** Read live events from this NDJSON log (`-`: standard input) instead of the kernel. */
@@ -158,7 +165,7 @@ export class Daemon implements DaemonApi {
   }
 
   async #start(): Promise<void> {
-    const loaded = await loadRuleset(this.#opts.rulesDir, this.#schema, 1);
+    const loaded = await loadRuleset(this.#opts.rulesDir, this.#schema, 1, this.#opts.builtinRules);
     if (!loaded.ok) {
       const errors = loaded.diagnostics.filter((d) => d.severity === "error").length;
       throw new DaemonStartError(
@@ -433,7 +440,12 @@ export class Daemon implements DaemonApi {
 
   async #reload(): Promise<ReloadResult> {
     const dir = this.#opts.rulesDir;
-    const loaded = await loadRuleset(dir, this.#schema, this.#ruleset.generation + 1);
+    const loaded = await loadRuleset(
+      dir,
+      this.#schema,
+      this.#ruleset.generation + 1,
+      this.#opts.builtinRules,
+    );
     if (!loaded.ok) {
       const errors = loaded.diagnostics.filter((d) => d.severity === "error").length;
       this.#log(formatDiagnostics(loaded.diagnostics));

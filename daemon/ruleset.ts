@@ -8,7 +8,13 @@
 import { createHash } from "node:crypto";
 import type { Diagnostic } from "../eql/errors.ts";
 import type { Schema } from "../engine/schema.ts";
-import { type LoadedRule, type LoadNote, loadRules } from "../rules/loader/mod.ts";
+import {
+  type LoadedRule,
+  type LoadNote,
+  loadRules,
+  loadRulesFromSources,
+  type RuleSourceText,
+} from "../rules/loader/mod.ts";
 
 /** A loaded ruleset. */
 export interface Ruleset {
@@ -34,18 +40,23 @@ export type RulesetLoad =
   | { ok: false; diagnostics: Diagnostic[] };
 
 /**
- * Loads `dir` (none: an empty ruleset) against `schema` in ECS mode, as
- * generation `generation`.
+ * Loads `dir` against `schema` in ECS mode, as generation `generation`.
+ * Without a directory: the rule files `builtin` (the embedded default
+ * ruleset), else an empty ruleset.
  */
 export async function loadRuleset(
   dir: string | undefined,
   schema: Schema,
   generation: number,
+  builtin?: readonly RuleSourceText[],
 ): Promise<RulesetLoad> {
-  if (dir === undefined) {
+  if (dir === undefined && builtin === undefined) {
     return { ok: true, ruleset: makeRuleset([], undefined, generation, [], []) };
   }
-  const r = await loadRules(dir, { schema, schemaMode: "ecs" });
+  const options = { schema, schemaMode: "ecs" as const };
+  const r = dir === undefined
+    ? loadRulesFromSources([...builtin!], options)
+    : await loadRules(dir, options);
   if (r.diagnostics.some((d) => d.severity === "error")) {
     return { ok: false, diagnostics: r.diagnostics };
   }

@@ -1,13 +1,16 @@
 /**
  * `deno task gen`: regenerates the files derived from sources in the repo:
- * the EQL parser from `eql/eql.peggy` and the ECS field table from the shared
- * ECS CSV. With `--check` it writes nothing and exits 1 if a committed file
+ * the EQL parser from `eql/eql.peggy`, the ECS field table from the shared
+ * ECS CSV, the embedded default ruleset (`rules/embedded.generated.ts`) and
+ * its ATT&CK coverage report (`docs/coverage.md`). With `--check` it writes nothing and exits 1 if a committed file
  * differs from what would be generated (CI's drift check).
  *
  * @module
  */
 import peggy from "peggy";
 import { generateEcsTable } from "./ecs_gen.ts";
+import { defaultRuleFiles, generateEmbeddedRules } from "./embed_rules.ts";
+import { generateCoverage } from "./coverage_gen.ts";
 
 const root = new URL("../", import.meta.url);
 
@@ -32,6 +35,11 @@ async function main(check: boolean): Promise<number> {
       "engine/ecs_fields.generated.ts",
       generateEcsTable(await Deno.readTextFile(new URL("../shared/ecs/fields.csv", root))),
     ],
+    [
+      "rules/embedded.generated.ts",
+      generateEmbeddedRules(await defaultRuleFiles(new URL("rules", root).pathname)),
+    ],
+    ["docs/coverage.md", await generateCoverage(root.pathname)],
   ];
   let drift = 0;
   for (const [path, text] of outputs) {
@@ -42,6 +50,7 @@ async function main(check: boolean): Promise<number> {
       console.error(`${path} is out of date: run \`deno task gen\``);
       drift++;
     } else {
+      await Deno.mkdir(new URL(".", url), { recursive: true });
       await Deno.writeTextFile(url, text);
       console.log(`wrote ${path}`);
     }

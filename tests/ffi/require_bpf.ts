@@ -17,6 +17,8 @@ import { openLibbpf } from "../../ffi/libbpf_lib.ts";
 export interface BpfContext {
   /** The ELF bytes of each requested `ebpf/build/NAME.bpf.o`, by NAME. */
   objects: Record<string, Uint8Array>;
+  /** The test's context, for steps. */
+  t: Deno.TestContext;
 }
 
 /** Either ready, or the reason BPF tests cannot run here. */
@@ -86,7 +88,7 @@ export function bpfTest(
 ): void {
   const status = bpfStatus(options.objects);
   if (status.ok) {
-    Deno.test(name, () => fn({ objects: status.objects }));
+    Deno.test(name, (t) => fn({ objects: status.objects, t }));
     return;
   }
   if (bpfRequired()) {

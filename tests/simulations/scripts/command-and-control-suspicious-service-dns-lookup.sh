@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# rule: command-and-control-suspicious-service-dns-lookup
+# Resolves an ngrok and a pastebin name through a loopback DNS responder.
+set -euo pipefail
+source "$(dirname "$0")/../lib/sim.sh"
+dns_lookup 0f3a9c.ngrok.io pastebin.com

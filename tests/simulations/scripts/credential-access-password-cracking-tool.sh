@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# rule: credential-access-password-cracking-tool
+# Runs a do-nothing program named john on a scratch hash file.
+set -euo pipefail
+source "$(dirname "$0")/../lib/sim.sh"
+echo "root:\$6\$salt\$hash" > hashes.txt
+"$(fake_tool john)" --wordlist=/dev/null hashes.txt

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# rule: credential-access-recursive-grep-for-secrets
+# Greps a scratch tree for passwords.
+set -euo pipefail
+source "$(dirname "$0")/../lib/sim.sh"
+mkdir -p app/conf
+echo "db_password=hunter2" > app/conf/app.ini
+grep -ri password "$SIM_DIR/app" > /dev/null

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# rule: defense-evasion-hidden-executable-in-tmp
+# also: execution-binary-from-tmp-by-shell
+set -euo pipefail
+cp /bin/true "$SIM_DIR/.hidden"
+"$SIM_DIR/.hidden"

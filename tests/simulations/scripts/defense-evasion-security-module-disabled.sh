@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# rule: defense-evasion-security-module-disabled
+set -euo pipefail
+source "$(dirname "$0")/../lib/sim.sh"
+# Stand-ins named setenforce and aa-teardown (true through links): nothing is turned off.
+"$(fake_tool setenforce)" 0
+"$(fake_tool aa-teardown)"

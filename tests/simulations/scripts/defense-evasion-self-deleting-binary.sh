@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# rule: defense-evasion-self-deleting-binary
+# also: execution-binary-from-tmp-by-shell
+set -euo pipefail
+cp "$(command -v perl)" "$SIM_DIR/implant"
+"$SIM_DIR/implant" -e 'unlink $^X or die "unlink: $!\n"'
+test ! -e "$SIM_DIR/implant"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# rule: defense-evasion-shell-history-cleared
+set -euo pipefail
+mkdir -p "$SIM_DIR/home"
+printf 'ls\nwhoami\n' > "$SIM_DIR/home/.bash_history"
+truncate -s 0 "$SIM_DIR/home/.bash_history"
+rm -f "$SIM_DIR/home/.bash_history"

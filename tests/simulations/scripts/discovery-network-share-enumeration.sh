@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# rule: discovery-network-share-enumeration
+# Runs a do-nothing program named showmount asking loopback for its exports.
+set -euo pipefail
+source "$(dirname "$0")/../lib/sim.sh"
+"$(fake_tool showmount)" -e 127.0.0.1

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# rule: discovery-security-software-enumeration
+# Looks for a running CrowdStrike Falcon sensor.
+set -euo pipefail
+source "$(dirname "$0")/../lib/sim.sh"
+"$(tool pgrep)" -f falcon-sensor > /dev/null || true

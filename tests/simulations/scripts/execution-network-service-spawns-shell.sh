@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# rule: execution-network-service-spawns-shell
+set -euo pipefail
+# perl run through a link named nginx listens on loopback, then runs a shell as an exploited
+# service would.
+ln -s "$(command -v perl)" "$SIM_DIR/nginx"
+"$SIM_DIR/nginx" -MIO::Socket::INET -e '
+  my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0, Proto => "tcp") or die;
+  system("/bin/sh", "-c", "id > /dev/null") == 0 or die;
+'

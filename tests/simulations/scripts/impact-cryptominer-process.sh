@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# rule: impact-cryptominer-process
+# Runs a do-nothing program named xmrig pointed at a loopback stratum URL.
+set -euo pipefail
+source "$(dirname "$0")/../lib/sim.sh"
+"$(fake_tool xmrig)" -o stratum+tcp://127.0.0.1:3333 -u 44wallet --donate-level 1

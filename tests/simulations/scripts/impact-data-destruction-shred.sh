@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# rule: impact-data-destruction-shred
+# Shreds and removes a scratch file.
+set -euo pipefail
+source "$(dirname "$0")/../lib/sim.sh"
+echo "secret" > secret.txt
+shred -u -n 1 secret.txt

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# rule: impact-system-shutdown-or-reboot
+# Runs a do-nothing program named shutdown with -h now.
+set -euo pipefail
+source "$(dirname "$0")/../lib/sim.sh"
+"$(fake_tool shutdown)" -h now

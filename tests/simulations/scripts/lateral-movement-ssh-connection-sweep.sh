@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# rule: lateral-movement-ssh-connection-sweep
+# One process tries TCP port 22 on six loopback addresses.
+set -euo pipefail
+source "$(dirname "$0")/../lib/sim.sh"
+"$PY" - <<'PY'
+import socket
+for i in range(2, 8):
+    c = socket.socket()
+    c.settimeout(2)
+    try:
+        c.connect((f"127.0.0.{i}", 22))
+    except OSError:
+        pass
+    c.close()
+PY

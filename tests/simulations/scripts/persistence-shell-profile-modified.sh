@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# rule: persistence-shell-profile-modified
+set -euo pipefail
+mkdir -p "$SIM_DIR/home"
+echo 'curl -s http://127.0.0.1:9/x >/dev/null 2>&1 &' >> "$SIM_DIR/home/.bashrc"

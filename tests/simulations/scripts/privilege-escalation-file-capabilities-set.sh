@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# rule: privilege-escalation-file-capabilities-set
+set -euo pipefail
+cp /bin/true "$SIM_DIR/capped"
+setcap cap_net_bind_service+ep "$SIM_DIR/capped"

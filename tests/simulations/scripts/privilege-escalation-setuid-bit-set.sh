@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# rule: privilege-escalation-setuid-bit-set
+set -euo pipefail
+cp /bin/true "$SIM_DIR/rootshell"
+chmod 4755 "$SIM_DIR/rootshell"
