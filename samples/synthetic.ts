@@ -68,11 +68,20 @@ const DOMAINS = [
   "deb.debian.org",
   "github.com",
   "api.internal.example",
-  "pool.minexmr.com",
   "example.org",
 ];
 
+/** A mining pool: looked up rarely, by a miner on a compromised host. */
+const SUSPICIOUS_DOMAIN = "pool.minexmr.com";
+
 const SERVICES = new Set(["nginx", "sshd", "cron"]);
+
+/** The programs that open connections and look up names on an ordinary server. */
+const NETWORK_CLIENTS = new Set(["curl", "wget", "git", "apt-get", "python3", "node", "nginx"]);
+
+/** Ports ordinary clients connect to; 22 and 4444 (ssh sweeps, reverse shells) are rare. */
+const PORTS = [53, 80, 443, 5432, 8080];
+const SUSPICIOUS_PORTS = [22, 4444];
 
 /** Options of {@link syntheticEvents}. */
 export interface SyntheticOptions {
@@ -187,6 +196,8 @@ export function* syntheticEvents(
       };
     } else if (roll < 0.92) {
       const external = rnd() < 0.3;
+      // Shells and tools connecting out are attacks: now and then only.
+      const client = networkClient(proc, live, rnd);
       yield {
         "@timestamp": ts,
         event: {
@@ -196,17 +207,18 @@ export function* syntheticEvents(
           kind: "event",
         },
         host: hostObj,
-        process: processOf(proc),
+        process: processOf(client),
         source: { ip: `10.0.0.${1 + host}`, port: 30000 + Math.floor(rnd() * 30000) },
         destination: {
           ip: external
             ? `203.0.113.${Math.floor(rnd() * 255)}`
             : `10.0.${Math.floor(rnd() * 4)}.${Math.floor(rnd() * 255)}`,
-          port: pick([22, 53, 80, 443, 4444, 5432, 8080]),
+          port: rnd() < 0.002 ? pick(SUSPICIOUS_PORTS) : pick(PORTS),
         },
         network: { transport: "tcp", direction: "egress" },
       };
     } else {
+      const client = networkClient(proc, live, rnd);
       yield {
         "@timestamp": ts,
         event: {
@@ -216,12 +228,28 @@ export function* syntheticEvents(
           kind: "event",
         },
         host: hostObj,
-        process: processOf(proc),
-        dns: { question: { name: pick(DOMAINS), type: "A" } },
+        process: processOf(client),
+        dns: {
+          question: { name: rnd() < 0.002 ? SUSPICIOUS_DOMAIN : pick(DOMAINS), type: "A" },
+        },
         network: { transport: "udp", protocol: "dns" },
       };
     }
   }
+}
+
+/**
+ * The process behind a connection or lookup: the acting process when it is a
+ * network client (or, rarely, whatever it is), else the newest live client.
+ */
+function networkClient<P extends { name: string }>(
+  proc: P,
+  live: readonly P[],
+  rnd: () => number,
+): P {
+  if (NETWORK_CLIENTS.has(proc.name) || rnd() < 0.002) return proc;
+  for (let i = live.length - 1; i >= 0; i--) if (NETWORK_CLIENTS.has(live[i].name)) return live[i];
+  return proc;
 }
 
 function argsFor(name: string, rnd: () => number): string[] {
