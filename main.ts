@@ -12,6 +12,8 @@ import { listCommand } from "./cli/list.ts";
 import { queryCommand } from "./cli/query.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { testCommand } from "./cli/test.ts";
+import { recordCommand } from "./cli/record.ts";
+import { convertCommand } from "./cli/convert.ts";
 
 /** A subcommand: takes its own arguments, returns the process exit code. */
 type Command = (argv: string[]) => Promise<number>;
@@ -26,12 +28,12 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     summary: "replay an event log through the rules; alerts as NDJSON",
   },
   test: { run: testCommand, summary: "show which events a rule matches, and why not" },
+  record: { run: recordCommand, summary: "record live events to a .klog file" },
+  convert: { run: convertCommand, summary: "convert event logs between NDJSON and .klog" },
 };
 
 /** Subcommands of the CLI contract that later milestones provide. */
 const PLANNED: Record<string, string> = {
-  record: "record live events to a .klog file",
-  convert: "convert event logs between NDJSON and .klog",
   compile: "compile rules into a WebAssembly rule package",
 };
 

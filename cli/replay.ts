@@ -11,13 +11,14 @@ import { FieldPaths } from "../engine/event.ts";
 import { Engine } from "../engine/engine.ts";
 import { AlertWriter } from "../engine/alert_writer.ts";
 import { loadRules } from "../rules/loader/mod.ts";
-import { EVENT_FLAGS, eventFlags, openEvents } from "./events.ts";
+import { EVENT_FLAGS, eventFlags, openEvents, processBatch } from "./events.ts";
 import { EXIT, oneOf, parseFlags, required, UsageError } from "./usage.ts";
 
 const HELP = `Usage: kestrel replay --rules DIR --events FILE|- [options]
 
-Replays an NDJSON event log through the rules: alerts as NDJSON on stdout,
-statistics on stderr. Events are processed in timestamp order.
+Replays an event log (NDJSON, or .klog with its recorded heartbeats) through
+the rules: alerts as NDJSON on stdout, statistics on stderr. NDJSON events
+are processed in timestamp order, klog records in recorded order.
 
 Options:
   --rules DIR                 rule directory or file (required)
@@ -78,7 +79,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     command: "replay",
   });
   for await (const batch of source.batches) {
-    for (const ev of batch) engine.process(ev);
+    processBatch(engine, batch);
     await writer.flushIfFull();
   }
   await writer.flush();

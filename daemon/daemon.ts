@@ -50,6 +50,7 @@ import { checkBpfAvailable, SensorUnavailable } from "../sensor/mod.ts";
 import { AlertMaker } from "./alert_maker.ts";
 import { ALERT_RING_CAPACITY, AlertRing } from "./alert_ring.ts";
 import { analyzeLog } from "./analyze.ts";
+import { openRecorder } from "./record.ts";
 import { outputsOptions } from "./outputs.ts";
 import { ReplaySource } from "./replay_source.ts";
 import { loadRuleset, type Ruleset } from "./ruleset.ts";
@@ -242,8 +243,10 @@ export class Daemon implements DaemonApi {
         truncate: true,
       });
     }
+    const recorder = await openRecorder(this.#config.replay, this.#schema, this.#log);
     const source = new SensorSource({
       ...this.#callbacks(),
+      recorder,
       schema: this.#schema,
       rules: this.#ruleset.enabled,
       ringBytes,
@@ -254,6 +257,7 @@ export class Daemon implements DaemonApi {
     try {
       await source.start();
     } catch (e) {
+      await recorder?.close();
       if (e instanceof SensorUnavailable) {
         throw new DaemonStartError(`cannot collect kernel events: ${e.message}`, 2);
       }

@@ -56,6 +56,11 @@ export interface SensorOptions {
    * over the ring: serialise it now, or keep `ev.retain?.()`.
    */
   onEvent?: (ev: Event) => void;
+  /**
+   * Receives each heartbeat's watermark, right after the engine got it, in
+   * order with the events (a recording replays it at the same place).
+   */
+  onHeartbeat?: (ns: bigint) => void;
   /** Called after each batch and on every idle turn (flush outputs here). */
   afterBatch?: () => Promise<void> | void;
   /**
@@ -460,7 +465,9 @@ export class Sensor {
     this.#checkDrops();
     // Only when caught up: otherwise events still queued would arrive late.
     if (this.#ring!.pending()) return;
-    this.#engine!.advanceWatermark(this.#nowNs() - HEARTBEAT_SLACK_NS);
+    const ns = this.#nowNs() - HEARTBEAT_SLACK_NS;
+    this.#engine!.advanceWatermark(ns);
+    this.#opts.onHeartbeat?.(ns);
     this.#stats.heartbeats++;
   }
 
