@@ -70,7 +70,8 @@ export async function analyzeLog(input: AnalyzeInput, ctx: AnalyzeContext): Prom
   });
   let stats: ReadStats | KlogStats = newReadStats();
   let batches: AsyncGenerator<EventBatch>;
-  const sniffed = await sniffKlog(stream);
+  // An upload sent as a klog must be one; a log by path is recognised by its magic bytes.
+  const sniffed = input.klog !== undefined ? { klog: true, stream } : await sniffKlog(stream);
   if (sniffed.klog) {
     try {
       const log = await openKlog(sniffed.stream, { schema: ctx.schema });

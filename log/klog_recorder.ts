@@ -18,7 +18,7 @@ import { KlogWriter } from "./klog_writer.ts";
 export interface KlogRecorderOptions {
   /** Write to this one file (truncated first)… */
   file?: string;
-  /** …or to rotated files `kestrel-<UTC time>.klog` in this directory (created if missing). */
+  /** …or to rotated files `kestrel-<UTC time, ms>.klog` in this directory (created if missing). */
   dir?: string;
   /** Rotate a file once it holds this many bytes (directory mode; default 1 GiB). */
   maxFileBytes?: number;
@@ -78,9 +78,10 @@ export class KlogRecorder {
     const dir = this.#opts.dir;
     this.#path = this.#opts.file ?? `${dir}/${PREFIX}${stamp()}.klog`;
     if (dir !== undefined) {
-      // Two rotations within a second: a suffix keeps names unique and ordered.
-      for (let n = 1; await exists(this.#path); n++) {
-        this.#path = `${dir}/${PREFIX}${stamp()}-${n}.klog`;
+      // Names sort in time order; two files within a millisecond wait for the next.
+      while (await exists(this.#path)) {
+        await new Promise((r) => setTimeout(r, 1));
+        this.#path = `${dir}/${PREFIX}${stamp()}.klog`;
       }
     }
     this.#file = await Deno.open(this.#path, {
@@ -125,7 +126,8 @@ export class KlogRecorder {
       if (force || w.openAgeMs() >= (this.#opts.maxBlockAgeMs ?? 1000)) await w.flush();
       else await w.writeClosed();
       const max = this.#opts.maxFileBytes ?? 1 << 30;
-      if (this.#opts.dir !== undefined && !this.#closed && w.bytesWritten >= max) {
+      // Not when closing: a new file would stay empty.
+      if (this.#opts.dir !== undefined && !force && w.bytesWritten >= max) {
         await w.flush();
         this.#file!.close();
         this.#log(`kestrel: recording ${this.#path} full (${w.bytesWritten} bytes): rotated`);
@@ -181,9 +183,9 @@ export class KlogRecorder {
   }
 }
 
-/** `20260102T030405Z`: sorts in time order. */
+/** `20260102T030405.678Z`: sorts in time order. */
 function stamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return new Date().toISOString().replace(/[-:]/g, "");
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -88,7 +88,10 @@ bpfTest("a live run's recording replays to byte-identical alerts", async () => {
   let linger: Deno.ChildProcess | undefined;
   try {
     await Promise.race([stderr.until(/collecting with \d+ rule\(s\)/), stderr.done]);
-    assert.match(stderr.text, /recording live events to .*\/rec\/kestrel-\d{8}T\d{6}Z\.klog/);
+    assert.match(
+      stderr.text,
+      /recording live events to .*\/rec\/kestrel-\d{8}T\d{6}\.\d{3}Z\.klog/,
+    );
     assert.match(stderr.text, /collecting with \d+ rule/, stderr.text);
     // The workload. A shell starts a binary from /tmp (event rule).
     assert.equal((await run("/bin/sh", ["-c", `${payload}; true`])).code, 0);
