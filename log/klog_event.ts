@@ -268,18 +268,28 @@ export class KlogEvent implements Event {
     const c = new Cursor(this.block.bytes, this.at);
     try {
       const n = c.varint();
+      // Leaves come in document order, so consecutive ones share their
+      // parents: keep the previous leaf's chain of objects and start from
+      // the deepest one the next leaf shares.
+      const chain: Record<string, unknown>[] = [doc];
+      let prev: readonly string[] = [];
       for (let i = 0; i < n; i++) {
         const path = segments[c.varint()];
         const v = readValue(c, this.block, this);
         if (path === undefined) throw new RangeError("undeclared field");
-        let o = doc;
-        for (let j = 0; j < path.length - 1; j++) {
+        const last = path.length - 1;
+        let j = 0;
+        while (j < last && j < prev.length - 1 && path[j] === prev[j]) j++;
+        let o = chain[j];
+        for (; j < last; j++) {
           const next = o[path[j]];
           o = (next !== null && typeof next === "object" && !Array.isArray(next)
             ? next
             : o[path[j]] = {}) as Record<string, unknown>;
+          chain[j + 1] = o;
         }
-        o[path[path.length - 1]] = v;
+        o[path[last]] = v;
+        prev = path;
       }
     } catch {
       // See `get`: what parsed is kept.
