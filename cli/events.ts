@@ -13,6 +13,7 @@ import {
   isKlogPath,
   KlogError,
   type KlogStats,
+  type LostRecords,
   openKlog,
   sniffKlog,
 } from "../log/klog.ts";
@@ -39,11 +40,16 @@ export interface EventSource {
   stats: ReadStats | KlogStats;
 }
 
-/** Runs `batch` through `engine`, then the recorded heartbeat that follows it, if any. */
+/**
+ * Runs `batch` through `engine`, then the recorded heartbeat that follows
+ * it, if any; `lost` first learns the batch's recorded lost records.
+ */
 export function processBatch(
   engine: { process(ev: EventBatch[number]): void; advanceWatermark(ns: bigint): void },
   batch: EventBatch,
+  lost?: LostRecords,
 ): void {
+  lost?.add(batch);
   for (const ev of batch) engine.process(ev);
   if (batch.watermarkNs !== undefined) engine.advanceWatermark(batch.watermarkNs);
 }

@@ -77,6 +77,7 @@ export async function recordCommand(argv: string[]): Promise<number> {
     pushdown: false,
     onEvent: (ev) => recorder.write(ev),
     onHeartbeat: (ns) => recorder.heartbeat(ns),
+    onDrops: (d) => recorder.drops(d.from, d.to, d.count),
     afterBatch: () => recorder.tick(),
   });
   try {

@@ -11,6 +11,7 @@ import { FieldPaths } from "../engine/event.ts";
 import { Engine } from "../engine/engine.ts";
 import { AlertWriter } from "../engine/alert_writer.ts";
 import { loadRules } from "../rules/loader/mod.ts";
+import { LostRecords } from "../log/klog.ts";
 import { EVENT_FLAGS, eventFlags, openEvents, processBatch } from "./events.ts";
 import { EXIT, oneOf, parseFlags, required, UsageError } from "./usage.ts";
 
@@ -67,10 +68,12 @@ export async function replayCommand(argv: string[]): Promise<number> {
   }
   const rules = loaded.rules.filter((r) => r.enabled);
   const writer = new AlertWriter(Deno.stdout);
+  // A recording's lost records degrade the alerts they degraded live.
+  const lost = new LostRecords();
   const engine = new Engine(rules, {
     schema,
     categoryField: log.categoryField,
-    onMatch: (m) => writer.write(rules[m.rule], m),
+    onMatch: (m) => writer.write(rules[m.rule], m, lost.degraded(m.events)),
   });
   const source = await openEvents(log.events, {
     paths: new FieldPaths(schema),
@@ -79,7 +82,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     command: "replay",
   });
   for await (const batch of source.batches) {
-    processBatch(engine, batch);
+    processBatch(engine, batch, lost);
     await writer.flushIfFull();
   }
   await writer.flush();

@@ -20,7 +20,14 @@ import { Engine } from "../engine/engine.ts";
 import { FieldPaths } from "../engine/event.ts";
 import type { Schema } from "../engine/schema.ts";
 import { fileStream, newReadStats, readNdjson, type ReadStats } from "../log/ndjson.ts";
-import { type EventBatch, KlogError, type KlogStats, openKlog, sniffKlog } from "../log/klog.ts";
+import {
+  type EventBatch,
+  KlogError,
+  type KlogStats,
+  LostRecords,
+  openKlog,
+  sniffKlog,
+} from "../log/klog.ts";
 import type { LoadedRule } from "../rules/loader/mod.ts";
 import { AlertMaker } from "./alert_maker.ts";
 
@@ -59,10 +66,11 @@ export async function analyzeLog(input: AnalyzeInput, ctx: AnalyzeContext): Prom
   const rules = ctx.rules;
   const alerts: Alert[] = [];
   let raised = 0;
+  const lost = new LostRecords();
   const engine = new Engine(rules, {
     schema: ctx.schema,
     onMatch: (m) => {
-      const made = maker.make(rules[m.rule], m);
+      const made = maker.make(rules[m.rule], m, lost.degraded(m.events));
       if (made === undefined) return;
       raised++;
       if (alerts.length < ANALYZE_MAX_ALERTS) alerts.push(made.alert);
@@ -88,6 +96,7 @@ export async function analyzeLog(input: AnalyzeInput, ctx: AnalyzeContext): Prom
     });
   }
   for await (const batch of batches) {
+    lost.add(batch);
     for (const ev of batch) engine.process(ev);
     // A recorded live heartbeat: event time advanced here while the host was idle.
     if (batch.watermarkNs !== undefined) engine.advanceWatermark(batch.watermarkNs);

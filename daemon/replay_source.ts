@@ -13,7 +13,7 @@ import { FieldPaths } from "../engine/event.ts";
 import type { Schema } from "../engine/schema.ts";
 import type { Quotas } from "../engine/state.ts";
 import { fileStream, newReadStats, readNdjson, type ReadStats } from "../log/ndjson.ts";
-import { type EventBatch, type KlogStats, openKlog, sniffKlog } from "../log/klog.ts";
+import { type EventBatch, type KlogStats, LostRecords, openKlog, sniffKlog } from "../log/klog.ts";
 import type { LoadedRule } from "../rules/loader/mod.ts";
 import type { EventCounts, LiveSource, SequenceStats, SourceCallbacks } from "./source.ts";
 
@@ -41,6 +41,8 @@ export class ReplaySource implements LiveSource {
   #stopping = false;
   #failure: Error | undefined;
   #errors = 0;
+  /** A recording's lost records: alerts overlapping them are degraded, as they were live. */
+  readonly #lost = new LostRecords();
 
   /** A source over `opts`; nothing is read until `start`. */
   constructor(opts: ReplaySourceOptions) {
@@ -54,7 +56,7 @@ export class ReplaySource implements LiveSource {
     return new Engine(rules, {
       schema: this.#opts.schema,
       quotas: this.#opts.quotas,
-      onMatch: (m: Match) => this.#opts.onAlert(rules[m.rule], m, false),
+      onMatch: (m: Match) => this.#opts.onAlert(rules[m.rule], m, this.#lost.degraded(m.events)),
       carryOver: from && { from, keep },
     });
   }
@@ -98,6 +100,7 @@ export class ReplaySource implements LiveSource {
     for await (const batch of batches) {
       if (this.#stopping) break;
       const t0 = performance.now();
+      this.#lost.add(batch);
       for (const ev of batch) {
         this.#count(ev.get(this.#actionField ?? -1));
         try {

@@ -109,6 +109,7 @@ export class SensorSource implements LiveSource {
         }
         : undefined,
       onHeartbeat: rec ? (ns) => rec.heartbeat(ns) : undefined,
+      onDrops: rec ? (d) => rec.drops(d.from, d.to, d.count) : undefined,
       afterBatch: events || rec
         ? async () => {
           await events?.flush();

@@ -15,6 +15,8 @@ export {
   type KlogProblemKind,
   type KlogReadOptions,
   type KlogStats,
+  type LostInterval,
+  LostRecords,
   newKlogStats,
   type OpenKlog,
   openKlog,

@@ -13,6 +13,9 @@
  * record := kind:u8 length:varint body[length]
  *   event:     tsDelta:zigzag n:varint (field:varint value)*
  *   heartbeat: tsDelta:zigzag           (the live watermark advanced to baseTs + tsDelta)
+ *   drops:     fromDelta:zigzag span:varint count:varint
+ *              (the live sensor learnt here that `count` records were lost between
+ *              baseTs + fromDelta and that + span: alerts overlapping it are degraded)
  * value  := tag:u8 payload (see {@link Tag})
  * ```
  *
@@ -44,7 +47,7 @@ export const MAX_BLOCK_BYTES = 64 << 20;
 export const MAX_HEADER_BYTES = 16 << 20;
 
 /** Record kinds. */
-export const Kind = { EVENT: 1, HEARTBEAT: 2 } as const;
+export const Kind = { EVENT: 1, HEARTBEAT: 2, DROPS: 3 } as const;
 
 /** Value tags. */
 export const Tag = {

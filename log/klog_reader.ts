@@ -38,8 +38,44 @@ import {
 } from "./klog_format.ts";
 import { KlogBlock, KlogEvent, KlogFields } from "./klog_event.ts";
 
-/** A batch of events; `watermarkNs`: a recorded heartbeat follows the batch's events. */
-export type EventBatch = Event[] & { watermarkNs?: bigint };
+/** An interval of event time (epoch ns, inclusive) in which the live sensor lost records. */
+export interface LostInterval {
+  from: bigint;
+  to: bigint;
+  /** Records lost. */
+  count: number;
+}
+
+/**
+ * A batch of events. `watermarkNs`: a recorded heartbeat follows the
+ * batch's events. `lost`: the live sensor learnt of these lost records
+ * before the batch's events (matches overlapping them were degraded).
+ */
+export type EventBatch = Event[] & { watermarkNs?: bigint; lost?: LostInterval[] };
+
+/**
+ * The lost-record intervals of a replayed recording, for marking alerts
+ * degraded exactly as the live run did ({@link LostRecords.degraded}).
+ */
+export class LostRecords {
+  readonly #intervals: LostInterval[] = [];
+
+  /** Takes the intervals a batch brings (call before running its events). */
+  add(batch: EventBatch): void {
+    if (batch.lost !== undefined) this.#intervals.push(...batch.lost);
+  }
+
+  /** True when the events' time span overlaps an interval with lost records. */
+  degraded(events: readonly Event[]): boolean {
+    if (this.#intervals.length === 0) return false;
+    let first = events[0].timestamp, last = first;
+    for (const e of events) {
+      if (e.timestamp < first) first = e.timestamp;
+      if (e.timestamp > last) last = e.timestamp;
+    }
+    return this.#intervals.some((d) => first <= d.to && last >= d.from);
+  }
+}
 
 /** Counters of one read. */
 export interface KlogStats {
@@ -49,6 +85,8 @@ export interface KlogStats {
   records: number;
   events: number;
   heartbeats: number;
+  /** Recorded intervals of lost live records. */
+  lostIntervals: number;
   /** Damaged blocks (or damaged stretches) skipped. */
   damagedBlocks: number;
   /** Bytes skipped as damaged. */
@@ -64,6 +102,7 @@ export function newKlogStats(): KlogStats {
     records: 0,
     events: 0,
     heartbeats: 0,
+    lostIntervals: 0,
     damagedBlocks: 0,
     skippedBytes: 0,
     truncatedBytes: 0,
@@ -399,6 +438,16 @@ async function* readBlocks(
           batch.watermarkNs = block.base + BigInt(delta);
           yield batch;
           batch = [];
+        } else if (kind === Kind.DROPS) {
+          stats.lostIntervals++;
+          const from = block.base + BigInt(delta);
+          const lost = { from, to: from + BigInt(c.varint()), count: c.varint() };
+          // Known before the events that follow: they start a batch that carries it.
+          if (batch.length > 0) {
+            yield batch;
+            batch = [];
+          }
+          (batch.lost ??= []).push(lost);
         }
         // Other kinds (a later minor version) are skipped.
         c.at = end;

@@ -110,6 +110,12 @@ export class KlogRecorder {
     this.heartbeats++;
   }
 
+  /** Records an interval of lost records, as the live sensor learnt of it. */
+  drops(from: bigint, to: bigint, count: bigint): void {
+    if (this.#closed || this.#failed) return;
+    this.#writer!.drops(from, to, count);
+  }
+
   /**
    * Writes closed blocks, closes the open one when it is old enough, and
    * rotates when the file is full. Call after each batch and on idle turns.

@@ -77,6 +77,8 @@ export class KlogWriter {
   events = 0;
   /** Heartbeats written. */
   heartbeats = 0;
+  /** Drop intervals written. */
+  dropRecords = 0;
   /** Bytes handed to the sink so far (header included). */
   bytesWritten = 0;
 
@@ -152,6 +154,26 @@ export class KlogWriter {
     r.varint(head.length);
     r.append(head.view());
     this.heartbeats++;
+    this.#end();
+  }
+
+  /**
+   * Records that `count` records were lost between `from` and `to` (event
+   * time), as the live sensor learnt it here: replay marks the alerts that
+   * overlap it degraded, as the live run did.
+   */
+  drops(from: bigint, to: bigint, count: bigint): void {
+    this.#begin(from);
+    const head = this.#head;
+    head.clear();
+    head.zigzag(Number(from - this.#base));
+    head.varint(Number(to - from));
+    head.varint(Number(count));
+    const r = this.#records;
+    r.u8(Kind.DROPS);
+    r.varint(head.length);
+    r.append(head.view());
+    this.dropRecords++;
     this.#end();
   }
 

@@ -141,6 +141,38 @@ Deno.test("replay applies recorded heartbeats: a trailing missing step resolves 
   }
 });
 
+Deno.test("replay marks degraded the alerts that overlap recorded lost records, as live", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kestrel-klog-lost-" });
+  try {
+    const docs = [1, 2, 3, 4].map((s) => JSON.parse(execEvent(s, { name: "bash", pid: s })));
+    const file = await Deno.open(`${dir}/lost.klog`, { write: true, create: true });
+    const w = new KlogWriter(file, { schema: Schema.ecs() });
+    const at = (s: number) => toNanos(docs[s - 1]["@timestamp"]) as bigint;
+    w.writeDoc(docs[0], at(1));
+    // Learnt after event 1: records were lost between events 1 and 2 — event 1's alert
+    // was already out (not degraded); event 2 is inside the interval.
+    w.drops(at(1) + 1n, at(2), 5n);
+    for (const s of [2, 3, 4]) w.writeDoc(docs[s - 1], at(s));
+    await w.flush();
+    file.close();
+    await Deno.mkdir(`${dir}/rules`);
+    await Deno.writeTextFile(
+      `${dir}/rules/bash.yaml`,
+      rule("bash", 'process where process.name == "bash"'),
+    );
+    const r = await kestrel("replay", "--rules", `${dir}/rules`, "--events", `${dir}/lost.klog`);
+    assert.equal(r.code, 0, r.stderr);
+    const alerts = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(
+      alerts.map((a) => [a.events[0].process.pid, a.kestrel.alert.degraded]),
+      [[1, false], [2, true], [3, false], [4, false]],
+    );
+    assert.equal(JSON.parse(r.stderr.trim().split("\n").at(-1)!).lostIntervals, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("replay of a truncated klog: the complete blocks' alerts, the truncation on stderr", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kestrel-klog-trunc-" });
   try {

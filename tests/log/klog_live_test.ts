@@ -2,9 +2,11 @@
  * Live and replay share one path: `kestrel run` with the fixture rule
  * corpus (sequences and samples among them) and `[replay] record` on runs
  * a scripted workload on the real sensor, writing alerts to stdout and
- * every event and heartbeat to a `.klog` in its recording directory; then
- * `kestrel replay` of that recording prints byte-identical alert lines —
- * including a trailing missing step that only the live heartbeat resolved.
+ * every event, heartbeat and loss of records to a `.klog` in its recording
+ * directory; then `kestrel replay` of that recording prints byte-identical
+ * alert lines — including a trailing missing step that only event time
+ * passing resolves (the heartbeat, on an idle host), and the `degraded`
+ * mark of alerts that overlapped lost records, if any were lost.
  */
 import assert from "node:assert/strict";
 import { bpfTest } from "../ffi/require_bpf.ts";
@@ -148,9 +150,9 @@ bpfTest("a live run's recording replays to byte-identical alerts", async () => {
       "sleep 30",
       "kestrel-klog-linger",
     ]);
-    assert.ok(alerts.every((a) => a.kestrel.alert.degraded === false), "events were lost");
     const stats = JSON.parse(stderr.text.trim().split("\n").at(-1)!);
-    assert.ok(stats.recorded > 0 && stats.recorded_heartbeats > 0, JSON.stringify(stats));
+    // Heartbeats are recorded while the ring is empty (on a busy host it may never be).
+    assert.ok(stats.recorded > 0, JSON.stringify(stats));
 
     const recordings = [...Deno.readDirSync(`${dir}/rec`)].map((e) => e.name);
     assert.equal(recordings.length, 1, String(recordings));

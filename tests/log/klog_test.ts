@@ -15,6 +15,7 @@ import {
   KlogError,
   type KlogProblem,
   KlogWriter,
+  LostRecords,
   openKlog,
   sniffKlog,
 } from "../../log/klog.ts";
@@ -203,6 +204,31 @@ Deno.test("heartbeats come back between the same events, ending a batch", async 
   assert.deepEqual(r.order, expected);
   assert.equal(r.stats.heartbeats, 3);
   assert.equal(r.stats.events, 10);
+});
+
+Deno.test("recorded lost records come back before the events that followed them", async () => {
+  const docs = DOCS.slice(0, 4);
+  const parts: Uint8Array[] = [];
+  const w = new KlogWriter({
+    write: (p) => (parts.push(p.slice()), Promise.resolve(p.length)),
+  }, { schema: Schema.ecs() });
+  w.writeDoc(docs[0], ts(docs[0]));
+  w.writeDoc(docs[1], ts(docs[1]));
+  w.drops(ts(docs[0]), ts(docs[1]), 3n);
+  w.writeDoc(docs[2], ts(docs[2]));
+  w.writeDoc(docs[3], ts(docs[3]));
+  await w.flush();
+  const r = await decode(concat(parts));
+  assert.deepEqual(r.batches.map((b) => [b.length, b.lost]), [
+    [2, undefined],
+    [2, [{ from: ts(docs[0]), to: ts(docs[1]), count: 3 }]],
+  ]);
+  assert.equal(r.stats.lostIntervals, 1);
+  const lost = new LostRecords();
+  for (const b of r.batches) lost.add(b);
+  const evs = r.batches.flat();
+  assert.equal(lost.degraded([evs[0]]), true);
+  assert.equal(lost.degraded([evs[2], evs[3]]), false);
 });
 
 Deno.test("a log cut at every byte of its last block: complete blocks read, truncation reported", async () => {
