@@ -97,6 +97,15 @@ async function openKlogEvents(
   opts: EventSourceOptions,
 ): Promise<EventSource> {
   const report = opts.reportProblems ?? true;
+  // A klog is replayed in recorded order (the live engine's), with its own event times.
+  if (opts.reorderWindowNs !== undefined && opts.reorderWindowNs > 0n) {
+    console.error(`${name}: --reorder-window does not apply to a .klog (replayed as recorded)`);
+  }
+  if (opts.timestampField !== undefined && opts.timestampField !== "@timestamp") {
+    console.error(
+      `${name}: --timestamp-field does not apply to a .klog (records carry their time)`,
+    );
+  }
   try {
     const log = await openKlog(stream, {
       schema: opts.paths.schema,

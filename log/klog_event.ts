@@ -75,6 +75,8 @@ export class KlogFields {
   #stamps = 0;
   /** Reads of records that did not parse (only a crafted file has them). */
   damaged = 0;
+  /** Some key is `__proto__`: documents are then built with own-property operations only. */
+  protoKey = false;
 
   /** Fields resolved against `schema`. */
   constructor(schema: Schema) {
@@ -99,6 +101,7 @@ export class KlogFields {
       return;
     }
     this.segments[id] = path;
+    if (path.includes("__proto__")) this.protoKey = true;
     if (id >= this.slotStamp.length) {
       const n = Math.max(id + 1, this.slotStamp.length * 2);
       const stamps = new Float64Array(n), at = new Int32Array(n);
@@ -281,6 +284,23 @@ export class KlogEvent implements Event {
         let j = 0;
         while (j < last && j < prev.length - 1 && path[j] === prev[j]) j++;
         let o = chain[j];
+        if (this.#fields.protoKey) {
+          // `o["__proto__"]` would read or replace the prototype: own properties only.
+          for (; j < last; j++) {
+            const next = Object.hasOwn(o, path[j]) ? o[path[j]] : undefined;
+            if (next !== null && typeof next === "object" && !Array.isArray(next)) {
+              o = next as Record<string, unknown>;
+            } else {
+              const fresh = {};
+              setOwn(o, path[j], fresh);
+              o = fresh;
+            }
+            chain[j + 1] = o;
+          }
+          setOwn(o, path[last], v);
+          prev = path;
+          continue;
+        }
         for (; j < last; j++) {
           const next = o[path[j]];
           o = (next !== null && typeof next === "object" && !Array.isArray(next)
@@ -297,6 +317,11 @@ export class KlogEvent implements Event {
     }
     return this.#doc = doc;
   }
+}
+
+/** Sets own property `k` of `o`, as `JSON.parse` does, even for `__proto__`. */
+function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
 }
 
 /** Moves `c` past one tagged value. */

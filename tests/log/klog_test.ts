@@ -179,6 +179,18 @@ Deno.test("a field spelled nested in one event and flat in another reads in both
   assert.deepEqual(evs.map((e) => e.toJSON()), docs);
 });
 
+Deno.test("a __proto__ key stays an own key and never touches a prototype", async () => {
+  const doc = JSON.parse(
+    '{"@timestamp":"2026-01-01T00:00:00Z","__proto__":{"polluted":1},"a":{"__proto__":{"b":2}}}',
+  );
+  const { bytes } = await encode([doc]);
+  const back = (await decode(bytes)).docs[0];
+  assert.equal(JSON.stringify(back), JSON.stringify(doc));
+  assert.equal(Object.getPrototypeOf(back), Object.prototype);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.equal(({} as Record<string, unknown>).b, undefined);
+});
+
 Deno.test("dynamic fields admitted after opening are found", async () => {
   const doc = { "@timestamp": "2026-01-01T00:00:00Z", custom: { thing: "x" }, n: 5 };
   const { bytes } = await encode([doc]);
