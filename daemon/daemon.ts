@@ -186,6 +186,9 @@ export class Daemon implements DaemonApi {
       throw new DaemonStartError(`cannot start the alert outputs: ${(e as Error).message}`, 1);
     }
     await this.#startHttp();
+    if (this.#config.replay.record && source !== "ebpf") {
+      this.#log("kestrel run: [replay] record records kernel events: nothing to record here");
+    }
     if (source === "ebpf") await this.#startSensor();
     else if (source === "replay") await this.#startReplay();
     else {
