@@ -347,39 +347,39 @@ async function* readBlocks(
   let seq = 0;
   let batch: EventBatch = [];
   let finished = false;
-  /** Bytes from the current position that are damaged, before the next intact block. */
-  const damaged = (skip: number, why: string) => {
-    const at = q.offset;
+  /** Bytes from `at` to `next` (absolute offsets) are damaged: reported and skipped. */
+  const damaged = (at: number, next: number, why: string) => {
+    const skip = next - at;
     stats.damagedBlocks++;
     stats.skippedBytes += skip;
+    const end = q.eof && next === q.base + q.end ? " (the end)" : "";
     problem(
       at,
       "damaged",
-      `damaged block at byte ${at} (${why}): ${skip} bytes skipped, reading resumes at byte ${
-        at + skip
-      }${q.eof && skip === q.available ? " (the end)" : ""}`,
+      `damaged block at byte ${at} (${why}): ${skip} bytes skipped, reading resumes at byte ${next}${end}`,
     );
-    q.skip(skip);
+    q.skip(next - q.offset);
   };
   try {
     for (;;) {
+      const start = q.offset;
       if (!await q.ensure(FRAME_BYTES)) {
-        if (q.available > 0) truncated(q, stats, problem);
+        if (q.available > 0) truncated(q, start, stats, problem);
         break;
       }
       const len = q.u32(4);
       const frameOk = q.u32(0) === BLOCK_MAGIC && len >= MIN_PAYLOAD && len <= MAX_BLOCK_BYTES;
       if (!frameOk) {
-        damaged(await resync(q, 1), "bad block frame");
+        damaged(start, (await resync(q, 1)).next, "bad block frame");
         continue;
       }
       if (!await q.ensure(FRAME_BYTES + len)) {
         // Either the log was cut inside this block, or its length is damaged
         // and intact blocks follow: only an intact block later tells.
-        const next = await resync(q, 4);
-        if (next < q.available) damaged(next, "bad block length");
+        const r = await resync(q, 4);
+        if (r.found) damaged(start, r.next, "bad block length");
         else {
-          truncated(q, stats, problem);
+          truncated(q, start, stats, problem);
           break;
         }
         continue;
@@ -388,10 +388,10 @@ async function* readBlocks(
       if (crc32(payload) !== q.u32(8)) {
         const after = FRAME_BYTES + len;
         // The length is probably right when an intact block (or the end) follows it.
-        const skip = await frameAt(q, after) || (q.eof && q.available === after)
-          ? after
-          : await resync(q, 4);
-        damaged(skip, "CRC mismatch");
+        const next = await frameAt(q, after) || (q.eof && q.available === after)
+          ? start + after
+          : (await resync(q, 4)).next;
+        damaged(start, next, "CRC mismatch");
         continue;
       }
       const blockAt = q.offset;
@@ -462,20 +462,22 @@ async function* readBlocks(
   return stats;
 }
 
+/** The input ended inside the block at `start` (absolute): reported, the rest dropped. */
 function truncated(
   q: ByteQueue,
+  start: number,
   stats: KlogStats,
   problem: (offset: number, kind: KlogProblemKind, message: string) => void,
 ): void {
-  const n = q.available;
+  const n = q.base + q.end - start;
   stats.truncatedBytes += n;
   problem(
-    q.offset,
+    start,
     "truncated",
-    `the log ends inside a block at byte ${q.offset} (${n} bytes of an unfinished block, ` +
+    `the log ends inside a block at byte ${start} (${n} bytes of an unfinished block, ` +
       `as when the writer stopped mid-block): ${stats.blocks} complete block(s) read`,
   );
-  q.skip(n);
+  q.skip(q.available);
 }
 
 /** True when an intact block frame (CRC checked) starts `at` bytes into the window. */
@@ -489,18 +491,28 @@ async function frameAt(q: ByteQueue, at: number): Promise<boolean> {
 }
 
 /**
- * Distance from the current position to the next intact block at or after
- * `from` bytes; the bytes available up to the end of input when there is none.
+ * The absolute offset of the next intact block at or after `from` bytes
+ * past the current position (`found`), or of the end of input. Scanned
+ * bytes are dropped as it goes, so a long damaged stretch never has to fit
+ * in memory.
  */
-async function resync(q: ByteQueue, from: number): Promise<number> {
-  for (let at = from;; at++) {
-    if (!await q.ensure(at + 4)) return q.available;
+async function resync(q: ByteQueue, from: number): Promise<{ next: number; found: boolean }> {
+  let at = from;
+  for (;;) {
+    if (!await q.ensure(at + 4)) return { next: q.base + q.end, found: false };
     // 'K' of KBLK, then the whole frame.
     if (q.buf[q.start + at] === 0x4b && q.u32(at) === BLOCK_MAGIC && await frameAt(q, at)) {
-      return at;
+      return { next: q.offset + at, found: true };
+    }
+    if (++at > RESYNC_KEEP) {
+      q.skip(at);
+      at = 0;
     }
   }
 }
+
+/** Bytes scanned by {@link resync} before it drops them. */
+const RESYNC_KEEP = 1 << 20;
 
 /** Reads a block's field declarations and dictionary; returns where its records start. */
 function decodeBlock(

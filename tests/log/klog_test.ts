@@ -297,6 +297,19 @@ Deno.test("a flipped bit anywhere in a middle block costs only that block", asyn
   }
 });
 
+Deno.test("megabytes of garbage between blocks are skipped, the blocks around them read", async () => {
+  const docs = DOCS.slice(0, 40);
+  const { bytes, blockStarts } = await encode(docs, { blockRecords: 20 });
+  const garbage = new Uint8Array(3 << 20).fill(0x4b); // 'K' everywhere, never a frame
+  const mid = blockStarts[1];
+  const r = await decode(concat([bytes.subarray(0, mid), garbage, bytes.subarray(mid)]));
+  assert.equal(JSON.stringify(r.docs), JSON.stringify(docs));
+  assert.deepEqual(r.problems.map((p) => p.message), [
+    `damaged block at byte ${mid} (bad block frame): ${garbage.length} bytes skipped, ` +
+    `reading resumes at byte ${mid + garbage.length}`,
+  ]);
+});
+
 Deno.test("a damaged last block is skipped to the end, the rest read", async () => {
   const docs = DOCS.slice(0, 40);
   const { bytes, blockStarts } = await encode(docs, { blockRecords: 20 });
