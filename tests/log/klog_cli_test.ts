@@ -260,3 +260,47 @@ Deno.test("analyze on the daemon: a klog upload and a klog under analyze_dirs", 
     await ws.remove();
   }
 });
+
+Deno.test("kestrel run --replay FILE.klog: the recording's alerts, heartbeats applied, as replay", async () => {
+  const ws = await Workspace.create("replay-klog");
+  let d: DaemonProcess | undefined;
+  try {
+    await copyRules(LINGER, ws.rules);
+    await ws.writeConfig();
+    const exec = (s: number, pid: number, args: string[]) => ({
+      ...JSON.parse(execEvent(s, { entity_id: `e${pid}`, pid, args })),
+    });
+    const docs = [
+      exec(1, 10, ["/bin/sh", "-c", "sleep 30", "kestrel-klog-linger"]),
+      exec(2, 11, ["/bin/true"]),
+    ];
+    // The heartbeat resolves pid 10's sequence after its exec; nothing else would.
+    await writeKlog(
+      `${ws.logs}/rec.klog`,
+      docs,
+      new Map([[1, (toNanos(docs[1]["@timestamp"]) as bigint) + 1n]]),
+    );
+    const expected = await kestrel(
+      "replay",
+      "--rules",
+      ws.rules,
+      "--events",
+      `${ws.logs}/rec.klog`,
+    );
+    assert.equal(expected.code, 0, expected.stderr);
+    assert.equal(expected.stdout.trim().split("\n").length, 1);
+    d = await DaemonProcess.start(["--config", ws.config, "--replay", `${ws.logs}/rec.klog`]);
+    assert.ok(await d.stderr.until(/end of input after 2 event/), d.stderr.text);
+    assert.equal((await d.stop()).code, 0, d.stderr.text);
+    assert.equal(d.stdout.text, expected.stdout);
+  } finally {
+    await d?.kill();
+    await ws.remove();
+  }
+});
+
+async function copyRules(from: string, to: string): Promise<void> {
+  for await (const e of Deno.readDir(from)) {
+    if (e.isFile) await Deno.copyFile(`${from}/${e.name}`, `${to}/${e.name}`);
+  }
+}
