@@ -53,9 +53,15 @@ export async function recordCommand(argv: string[]): Promise<number> {
   if (durationMs !== undefined && !(durationMs > 0)) {
     throw new UsageError("kestrel record: --duration must be positive");
   }
-  const ringBytes = values["ringbuf-size"] !== undefined
-    ? parseBytes("--ringbuf-size", values["ringbuf-size"])
-    : undefined;
+  let ringBytes: number | undefined;
+  if (values["ringbuf-size"] !== undefined) {
+    try {
+      ringBytes = parseBytes("--ringbuf-size", values["ringbuf-size"]);
+    } catch (e) {
+      // The parser is run's: name this command.
+      throw new UsageError((e as Error).message.replace(/^kestrel run:/, "kestrel record:"));
+    }
+  }
 
   const schema = Schema.ecs();
   let recorder: KlogRecorder;
