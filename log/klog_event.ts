@@ -42,6 +42,40 @@ export class KlogBlock {
     return this.#strings[i] = this.#text.slice(this.#starts[i], this.#starts[i + 1]);
   }
 
+  /** Whole seconds and the nanoseconds past them of {@link base}, as numbers. */
+  #baseSec = NaN;
+  #baseNs = 0;
+
+  /**
+   * `formatNanos(base + delta)`, computed in numbers: events of a block
+   * share their second mostly, and the second's text is kept
+   * ({@link lastSecond}), which spares the bigint arithmetic and a `Date`
+   * per event.
+   */
+  timestampText(delta: number): string {
+    if (Number.isNaN(this.#baseSec)) {
+      if (this.base < 0n) return formatNanos(this.base + BigInt(delta));
+      this.#baseSec = Number(this.base / 1_000_000_000n);
+      this.#baseNs = Number(this.base % 1_000_000_000n);
+    }
+    const total = this.#baseNs + delta;
+    const carry = Math.floor(total / 1e9);
+    const sec = this.#baseSec + carry;
+    if (sec < 0 || !Number.isSafeInteger(sec)) return formatNanos(this.base + BigInt(delta));
+    const ns = total - carry * 1e9;
+    const last = lastSecond;
+    if (last.sec !== sec) {
+      last.sec = sec;
+      last.text = new Date(sec * 1000).toISOString().slice(0, 19);
+    }
+    if (ns === 0) return last.text + "Z";
+    let frac = String(ns).padStart(9, "0");
+    let end = 9;
+    while (frac.charCodeAt(end - 1) === 48) end--;
+    if (end < 9) frac = frac.slice(0, end);
+    return last.text + "." + frac + "Z";
+  }
+
   /** The double at `at`. */
   f64(at: number): number {
     return this.#view.getFloat64(at, true);
@@ -324,6 +358,9 @@ function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
   Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
 }
 
+/** The second {@link KlogBlock.timestampText} formatted last. */
+const lastSecond = { sec: -1, text: "" };
+
 /** Moves `c` past one tagged value. */
 function skipValue(c: Cursor): void {
   const tag = c.bytes[c.at++];
@@ -368,7 +405,7 @@ function readValue(c: Cursor, block: KlogBlock, ev: KlogEvent): unknown {
     case Tag.NULL:
       return null;
     case Tag.TIMESTAMP:
-      return formatNanos(ev.timestamp);
+      return block.timestampText(ev.delta);
     case Tag.ARRAY: {
       const n = c.varint();
       const out = new Array(n);

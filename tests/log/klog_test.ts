@@ -8,7 +8,7 @@
  * another engine version is a warning and the log is read.
  */
 import assert from "node:assert/strict";
-import { FieldPaths, JsonEvent, toNanos } from "../../engine/event.ts";
+import { FieldPaths, formatNanos, JsonEvent, toNanos } from "../../engine/event.ts";
 import { Schema } from "../../engine/schema.ts";
 import {
   type EventBatch,
@@ -400,4 +400,27 @@ Deno.test("sniffKlog tells a klog by its first bytes and loses none", async () =
     const back = new Uint8Array(await new Response(s.stream).arrayBuffer());
     assert.deepEqual(back, data);
   }
+});
+
+Deno.test("recorded timestamps print as formatNanos prints them", async () => {
+  const base = 1767323045000000000n;
+  const offsets = [
+    0n,
+    1n,
+    10n,
+    999_999_999n,
+    1_000_000_000n,
+    123_456_789n,
+    120_000_000n,
+    -1n,
+    -999_999_999n,
+    86_400_000_000_001n,
+  ];
+  const docs = offsets.map((o) => ({ "@timestamp": formatNanos(base + o), n: 1 }));
+  const parts: Uint8Array[] = [];
+  const w = new KlogWriter({ write: (p) => (parts.push(p.slice()), Promise.resolve(p.length)) });
+  offsets.forEach((o, i) => w.writeDoc(docs[i], base + o));
+  await w.flush();
+  const r = await decode(concat(parts));
+  assert.deepEqual(r.docs, docs);
 });
