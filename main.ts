@@ -13,6 +13,8 @@ import { queryCommand } from "./cli/query.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { testCommand } from "./cli/test.ts";
 import { compileCommand } from "./cli/compile.ts";
+import { recordCommand } from "./cli/record.ts";
+import { convertCommand } from "./cli/convert.ts";
 
 /** A subcommand: takes its own arguments, returns the process exit code. */
 type Command = (argv: string[]) => Promise<number>;
@@ -28,12 +30,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   test: { run: testCommand, summary: "show which events a rule matches, and why not" },
   compile: { run: compileCommand, summary: "compile rules into a WebAssembly rule package" },
-};
-
-/** Subcommands of the CLI contract that later milestones provide. */
-const PLANNED: Record<string, string> = {
-  record: "record live events to a .klog file",
-  convert: "convert event logs between NDJSON and .klog",
+  record: { run: recordCommand, summary: "record live events to a .klog file" },
+  convert: { run: convertCommand, summary: "convert event logs between NDJSON and .klog" },
 };
 
 const HELP = `kestrel ${VERSION} — Linux endpoint detection and response with EQL rules
@@ -42,11 +40,6 @@ Usage: kestrel [command] [options]
 
 Commands:
 ${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)}${c.summary}`).join("\n")}
-${
-  Object.entries(PLANNED).map(([n, s]) => `  ${n.padEnd(10)}${s} (not in this build yet)`).join(
-    "\n",
-  )
-}
 
 Options:
   --help      show this help, or a command's help (kestrel validate --help)
@@ -71,10 +64,6 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const command = COMMANDS[name];
     if (command) return await command.run(args);
-    if (PLANNED[name]) {
-      console.error(`kestrel ${name}: not available in this build yet (${PLANNED[name]})`);
-      return EXIT.usage;
-    }
     throw new UsageError(`kestrel: unknown command "${name}" (see kestrel --help)`);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -1,12 +1,22 @@
 /**
  * Opening an event log for the commands that read one (`query`, `replay`,
- * `test`): NDJSON from a file or standard input, streamed in batches, with
- * every problem line reported on stderr and counted.
+ * `test`): NDJSON or `.klog` (by extension, or by its magic bytes) from a
+ * file or standard input, streamed in batches, with every problem reported
+ * on stderr and counted.
  *
  * @module
  */
-import type { FieldPaths, JsonEvent } from "../engine/event.ts";
+import type { FieldPaths } from "../engine/event.ts";
 import { fileStream, readNdjson, type ReadStats } from "../log/ndjson.ts";
+import {
+  type EventBatch,
+  isKlogPath,
+  KlogError,
+  type KlogStats,
+  type LostRecords,
+  openKlog,
+  sniffKlog,
+} from "../log/klog.ts";
 import { required, UsageError } from "./usage.ts";
 
 /** Reader options shared by the commands. */
@@ -20,19 +30,32 @@ export interface EventSourceOptions {
   reportProblems?: boolean;
 }
 
-/** An open event source: batches of events and the running read statistics. */
+/**
+ * An open event source: batches of events and the running read statistics.
+ * A batch with `watermarkNs` set is followed by a recorded live heartbeat:
+ * advance the engine's watermark after its events ({@link processBatch}).
+ */
 export interface EventSource {
-  batches: AsyncGenerator<JsonEvent[]>;
-  stats: ReadStats;
+  batches: AsyncGenerator<EventBatch>;
+  stats: ReadStats | KlogStats;
 }
 
-/** Opens `path` (`-` for stdin) as NDJSON. `.klog` logs arrive with the binary log format. */
+/**
+ * Runs `batch` through `engine`, then the recorded heartbeat that follows
+ * it, if any; `lost` first learns the batch's recorded lost records.
+ */
+export function processBatch(
+  engine: { process(ev: EventBatch[number]): void; advanceWatermark(ns: bigint): void },
+  batch: EventBatch,
+  lost?: LostRecords,
+): void {
+  lost?.add(batch);
+  for (const ev of batch) engine.process(ev);
+  if (batch.watermarkNs !== undefined) engine.advanceWatermark(batch.watermarkNs);
+}
+
+/** Opens `path` (`-` for stdin) as `.klog` (by extension or magic bytes) or NDJSON. */
 export async function openEvents(path: string, opts: EventSourceOptions): Promise<EventSource> {
-  if (path.endsWith(".klog")) {
-    throw new UsageError(
-      `kestrel ${opts.command}: .klog event logs are not supported in this build yet`,
-    );
-  }
   let stream: ReadableStream<Uint8Array>;
   if (path === "-") {
     stream = Deno.stdin.readable;
@@ -43,6 +66,10 @@ export async function openEvents(path: string, opts: EventSourceOptions): Promis
       throw new UsageError(`kestrel ${opts.command}: cannot read ${path}: ${(e as Error).message}`);
     }
   }
+  const name = path === "-" ? "<stdin>" : path;
+  let klog = isKlogPath(path);
+  if (!klog) ({ klog, stream } = await sniffKlog(stream));
+  if (klog) return await openKlogEvents(name, stream, opts);
   const stats: ReadStats = {
     lines: 0,
     events: 0,
@@ -62,6 +89,37 @@ export async function openEvents(path: string, opts: EventSourceOptions): Promis
     },
   });
   return { batches, stats };
+}
+
+async function openKlogEvents(
+  name: string,
+  stream: ReadableStream<Uint8Array>,
+  opts: EventSourceOptions,
+): Promise<EventSource> {
+  const report = opts.reportProblems ?? true;
+  // A klog is replayed in recorded order (the live engine's), with its own event times.
+  if (opts.reorderWindowNs !== undefined && opts.reorderWindowNs > 0n) {
+    console.error(`${name}: --reorder-window does not apply to a .klog (replayed as recorded)`);
+  }
+  if (opts.timestampField !== undefined && opts.timestampField !== "@timestamp") {
+    console.error(
+      `${name}: --timestamp-field does not apply to a .klog (records carry their time)`,
+    );
+  }
+  try {
+    const log = await openKlog(stream, {
+      schema: opts.paths.schema,
+      onProblem: (p) => {
+        if (report) console.error(`${name}: ${p.message}`);
+      },
+    });
+    return { batches: log.batches, stats: log.stats };
+  } catch (e) {
+    if (e instanceof KlogError) {
+      throw new UsageError(`kestrel ${opts.command}: ${name}: ${e.message}`);
+    }
+    throw e;
+  }
 }
 
 const UNITS: Record<string, bigint> = {

@@ -13,7 +13,7 @@ import { Engine, type Match } from "../engine/engine.ts";
 import { isMatch, PipeChain, type PipeOutput } from "../engine/pipes.ts";
 import { compileGetter, compilePredicate } from "../runtimes/js/mod.ts";
 import { predicatesFor, RUNTIME_CHOICES } from "./runtime.ts";
-import { EVENT_FLAGS, eventFlags, openEvents } from "./events.ts";
+import { EVENT_FLAGS, eventFlags, openEvents, processBatch } from "./events.ts";
 import { EXIT, oneOf, parseFlags, required } from "./usage.ts";
 
 const HELP = `Usage: kestrel query --eql QUERY --events FILE|- [options]
@@ -96,7 +96,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     command: "query",
   });
   for await (const batch of source.batches) {
-    for (const ev of batch) engine.process(ev);
+    processBatch(engine, batch);
     if (chain.done) break;
   }
   for (const out of chain.finish()) print(out);

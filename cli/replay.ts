@@ -11,7 +11,8 @@ import { FieldPaths } from "../engine/event.ts";
 import { Engine } from "../engine/engine.ts";
 import { AlertWriter } from "../engine/alert_writer.ts";
 import { loadRules } from "../rules/loader/mod.ts";
-import { EVENT_FLAGS, eventFlags, openEvents } from "./events.ts";
+import { LostRecords } from "../log/klog.ts";
+import { EVENT_FLAGS, eventFlags, openEvents, processBatch } from "./events.ts";
 import { EXIT, oneOf, parseFlags, required, UsageError } from "./usage.ts";
 import type { EngineRule } from "../engine/engine.ts";
 import type { AlertRule } from "../engine/alert_writer.ts";
@@ -36,8 +37,9 @@ async function openPackage(dir: string, schema: Schema): Promise<RulePackage> {
 const HELP = `Usage: kestrel replay --rules DIR --events FILE|- [options]
        kestrel replay --package DIR --events FILE|- [options]
 
-Replays an NDJSON event log through the rules: alerts as NDJSON on stdout,
-statistics on stderr. Events are processed in timestamp order.
+Replays an event log (NDJSON, or .klog with its recorded heartbeats) through
+the rules: alerts as NDJSON on stdout, statistics on stderr. NDJSON events
+are processed in timestamp order, klog records in recorded order.
 
 Options:
   --rules DIR                 rule directory or file (required)
@@ -105,11 +107,13 @@ export async function replayCommand(argv: string[]): Promise<number> {
   }
   const { predicates, wasm } = predicatesFor("replay", runtime, rules, pkg);
   const writer = new AlertWriter(Deno.stdout);
+  // A recording's lost records degrade the alerts they degraded live.
+  const lost = new LostRecords();
   const engine = new Engine(rules, {
     schema,
     predicates,
     categoryField: log.categoryField,
-    onMatch: (m) => writer.write(rules[m.rule], m),
+    onMatch: (m) => writer.write(rules[m.rule], m, lost.degraded(m.events)),
   });
   const source = await openEvents(log.events, {
     paths: new FieldPaths(schema),
@@ -118,7 +122,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     command: "replay",
   });
   for await (const batch of source.batches) {
-    for (const ev of batch) engine.process(ev);
+    processBatch(engine, batch, lost);
     await writer.flushIfFull();
   }
   await writer.flush();

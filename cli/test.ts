@@ -102,6 +102,7 @@ export async function testCommand(argv: string[]): Promise<number> {
         );
       }
     }
+    if (batch.watermarkNs !== undefined) engine.advanceWatermark(batch.watermarkNs);
   }
   if (!single) {
     for (const m of matched) console.log(`sequence matched: ${m}`);

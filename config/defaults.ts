@@ -102,6 +102,8 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
     record: false,
     record_dir: "/var/lib/kestrel/recordings",
     record_max_mb: 1024,
+    record_max_files: 10,
+    record_retention_days: 7,
     event_buffer_size: 10_000,
     time_compression_ratio: 1.0,
   },

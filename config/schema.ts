@@ -222,6 +222,8 @@ export const SCHEMA: TableSpec = {
         record: { type: "boolean" },
         record_dir: { type: "string" },
         record_max_mb: POSITIVE,
+        record_max_files: { type: "integer", min: 0 },
+        record_retention_days: { type: "integer", min: 0 },
         event_buffer_size: POSITIVE,
         time_compression_ratio: { type: "number", above: 0 },
       },

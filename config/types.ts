@@ -258,8 +258,12 @@ export interface ReplayConfig {
   readonly record: boolean;
   /** Directory of recordings (resolved: "" in the file means `<data_dir>/recordings`). */
   readonly record_dir: string;
-  /** Size bound of the recordings, in MiB. */
+  /** Size of one recording file, in MiB: a full file is closed and a new one started. */
   readonly record_max_mb: number;
+  /** Recordings kept in `record_dir`, the current one included (0: no limit). */
+  readonly record_max_files: number;
+  /** Recordings older than this many days are deleted (0: kept). */
+  readonly record_retention_days: number;
   /** Events buffered ahead during replay. */
   readonly event_buffer_size: number;
   /** Replay speed relative to the recorded time. */

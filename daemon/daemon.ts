@@ -57,6 +57,7 @@ import { ALERT_RING_CAPACITY, AlertRing } from "./alert_ring.ts";
 import { analyzeLog } from "./analyze.ts";
 import { Enforcement } from "./enforcement.ts";
 import { hostId } from "../engine/procs.ts";
+import { openRecorder } from "./record.ts";
 import { outputsOptions } from "./outputs.ts";
 import { runtimeFor } from "./runtime.ts";
 import { ReplaySource } from "./replay_source.ts";
@@ -197,6 +198,9 @@ export class Daemon implements DaemonApi {
     }
     await this.#startHttp();
     if (source !== "none") await this.#startEnforcement(source === "ebpf");
+    if (this.#config.replay.record && source !== "ebpf") {
+      this.#log("kestrel run: [replay] record records kernel events: nothing to record here");
+    }
     if (source === "ebpf") await this.#startSensor();
     else if (source === "replay") await this.#startReplay();
     else {
@@ -280,8 +284,10 @@ export class Daemon implements DaemonApi {
         truncate: true,
       });
     }
+    const recorder = await openRecorder(this.#config.replay, this.#schema, this.#log);
     const source = new SensorSource({
       ...this.#callbacks(),
+      recorder,
       schema: this.#schema,
       rules: this.#ruleset.enabled,
       ringBytes,
@@ -295,6 +301,7 @@ export class Daemon implements DaemonApi {
     try {
       await source.start();
     } catch (e) {
+      await recorder?.close();
       if (e instanceof SensorUnavailable) {
         throw new DaemonStartError(`cannot collect kernel events: ${e.message}`, 2);
       }

@@ -1,6 +1,7 @@
 /**
- * The replay source: the daemon's live events read from an NDJSON event
- * log instead of the kernel (`kestrel run --replay FILE|-`). Events go
+ * The replay source: the daemon's live events read from an event log
+ * (NDJSON, or `.klog` with its recorded heartbeats) instead of the kernel
+ * (`kestrel run --replay FILE|-`). Events go
  * through the same engine, dedup, ring, stream and outputs as live ones.
  * A FIFO or standard input works: events are evaluated as lines arrive.
  * The end of the input ends reading, not the daemon.
@@ -12,6 +13,7 @@ import { FieldPaths } from "../engine/event.ts";
 import type { Schema } from "../engine/schema.ts";
 import type { Quotas } from "../engine/state.ts";
 import { fileStream, newReadStats, readNdjson, type ReadStats } from "../log/ndjson.ts";
+import { type EventBatch, type KlogStats, LostRecords, openKlog, sniffKlog } from "../log/klog.ts";
 import type { LoadedRule } from "../rules/loader/mod.ts";
 import type { EventCounts, LiveSource, SequenceStats, SourceCallbacks } from "./source.ts";
 
@@ -33,7 +35,7 @@ export class ReplaySource implements LiveSource {
   readonly #opts: ReplaySourceOptions;
   readonly #actionField: number | undefined;
   readonly #received: Record<string, number> = {};
-  readonly #stats: ReadStats = newReadStats();
+  #stats: ReadStats | KlogStats = newReadStats();
   #rules: readonly LoadedRule[];
   #engine: Engine;
   #file: Deno.FsFile | undefined;
@@ -41,6 +43,8 @@ export class ReplaySource implements LiveSource {
   #stopping = false;
   #failure: Error | undefined;
   #errors = 0;
+  /** A recording's lost records: alerts overlapping them are degraded, as they were live. */
+  readonly #lost = new LostRecords();
 
   /** A source over `opts`; nothing is read until `start`. */
   constructor(opts: ReplaySourceOptions) {
@@ -54,7 +58,7 @@ export class ReplaySource implements LiveSource {
     return new Engine(rules, {
       schema: this.#opts.schema,
       quotas: this.#opts.quotas,
-      onMatch: (m: Match) => this.#opts.onAlert(rules[m.rule], m, false),
+      onMatch: (m: Match) => this.#opts.onAlert(rules[m.rule], m, this.#lost.degraded(m.events)),
       carryOver: from && { from, keep },
       predicates: this.#opts.predicates?.(rules),
     });
@@ -79,15 +83,27 @@ export class ReplaySource implements LiveSource {
       if (this.#stopping) return this.#file.close();
       stream = fileStream(this.#file, 64 * 1024);
     }
-    const batches = readNdjson(stream, {
-      paths: new FieldPaths(this.#opts.schema),
-      stats: this.#stats,
-      onProblem: (p) =>
-        this.#opts.log(`${path === "-" ? "<stdin>" : path}:${p.line}: ${p.message}`),
-    });
+    const name = path === "-" ? "<stdin>" : path;
+    const sniffed = await sniffKlog(stream);
+    let batches: AsyncGenerator<EventBatch>;
+    if (sniffed.klog) {
+      const log = await openKlog(sniffed.stream, {
+        schema: this.#opts.schema,
+        onProblem: (p) => this.#opts.log(`${name}: ${p.message}`),
+      });
+      this.#stats = log.stats;
+      batches = log.batches;
+    } else {
+      batches = readNdjson(sniffed.stream, {
+        paths: new FieldPaths(this.#opts.schema),
+        stats: this.#stats as ReadStats,
+        onProblem: (p) => this.#opts.log(`${name}:${p.line}: ${p.message}`),
+      });
+    }
     for await (const batch of batches) {
       if (this.#stopping) break;
       const t0 = performance.now();
+      this.#lost.add(batch);
       for (const ev of batch) {
         this.#count(ev.get(this.#actionField ?? -1));
         try {
@@ -99,7 +115,8 @@ export class ReplaySource implements LiveSource {
           }
         }
       }
-      this.#opts.onBatch(batch.length, performance.now() - t0);
+      if (batch.watermarkNs !== undefined) this.#engine.advanceWatermark(batch.watermarkNs);
+      if (batch.length > 0) this.#opts.onBatch(batch.length, performance.now() - t0);
     }
     if (!this.#stopping) {
       this.#opts.log(`kestrel: replay source: end of input after ${this.#stats.events} event(s)`);

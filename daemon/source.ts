@@ -12,6 +12,7 @@ import type { Event } from "../engine/event.ts";
 import type { Schema } from "../engine/schema.ts";
 import type { Quotas } from "../engine/state.ts";
 import type { LoadedRule } from "../rules/loader/mod.ts";
+import type { KlogRecorder } from "../log/klog_recorder.ts";
 import { EventLogWriter, Sensor } from "../sensor/mod.ts";
 
 /** Sequence state counters of an engine. */
@@ -80,6 +81,8 @@ export interface SensorSourceOptions extends SourceCallbacks {
   pollMs?: number;
   /** The predicate runtime for a ruleset (`[engine] runtime`); the JS runtime when absent. */
   predicates?: (rules: readonly LoadedRule[]) => PredicateCompiler | undefined;
+  /** Record every event and heartbeat to `.klog` (`[replay] record`); closed by `stop`. */
+  recorder?: KlogRecorder;
 }
 
 /** The eBPF sensor as a {@link LiveSource}. */
@@ -89,10 +92,12 @@ export class SensorSource implements LiveSource {
   /** The sensor itself. */
   readonly sensor: Sensor;
   readonly #events: EventLogWriter | undefined;
+  readonly #recorder: KlogRecorder | undefined;
 
   /** A sensor over `opts`; nothing happens until `start`. */
   constructor(opts: SensorSourceOptions) {
     const events = this.#events = opts.eventsOut ? new EventLogWriter(opts.eventsOut) : undefined;
+    const rec = this.#recorder = opts.recorder;
     this.sensor = new Sensor({
       schema: opts.schema,
       rules: opts.rules,
@@ -103,8 +108,20 @@ export class SensorSource implements LiveSource {
       pollMs: opts.pollMs,
       onAlert: opts.onAlert,
       onBatch: opts.onBatch,
-      onEvent: events ? (ev: Event) => events.write(ev) : undefined,
-      afterBatch: events ? () => events.flush() : undefined,
+      onEvent: events || rec
+        ? (ev: Event) => {
+          events?.write(ev);
+          rec?.write(ev);
+        }
+        : undefined,
+      onHeartbeat: rec ? (ns) => rec.heartbeat(ns) : undefined,
+      onDrops: rec ? (d) => rec.drops(d.from, d.to, d.count) : undefined,
+      afterBatch: events || rec
+        ? async () => {
+          await events?.flush();
+          await rec?.tick();
+        }
+        : undefined,
       log: opts.log,
     });
   }
@@ -123,6 +140,7 @@ export class SensorSource implements LiveSource {
   async stop(): Promise<void> {
     await this.sensor.stop();
     await this.#events?.flush();
+    await this.#recorder?.close();
   }
 
   /** See {@link LiveSource.ended}. */
@@ -169,6 +187,12 @@ export class SensorSource implements LiveSource {
   /** The sensor's counters (without the decoder's), and events written out. */
   summary(): Record<string, unknown> {
     const { decoder: _decoder, ...stats } = this.sensor.stats();
-    return { ...stats, events_out: this.#events?.count };
+    return {
+      ...stats,
+      events_out: this.#events?.count,
+      ...(this.#recorder
+        ? { recorded: this.#recorder.events, recorded_heartbeats: this.#recorder.heartbeats }
+        : {}),
+    };
   }
 }

@@ -75,6 +75,11 @@ export class FieldPaths {
     this.#readers = new Array(schema.size + 64).fill(undefined);
   }
 
+  /** The schema the fields are read through. */
+  get schema(): Schema {
+    return this.#schema;
+  }
+
   /** Makes room in the cache for field `id` (fields admitted after construction). */
   grow(id: number): void {
     const size = Math.max(id + 1, this.cacheStamp.length * 2);

@@ -113,6 +113,8 @@ export interface AnalyzeInput {
   path?: string;
   /** An uploaded log, one JSON event per line. */
   ndjson?: string;
+  /** An uploaded `.klog` log. */
+  klog?: Uint8Array;
 }
 
 /** A finished replay. */

@@ -7,7 +7,7 @@
  */
 import { VERSION } from "../version.ts";
 import { LIMIT, SEVERITIES } from "./alert_query.ts";
-import { NDJSON_TYPES } from "./routes/analyze.ts";
+import { KLOG_TYPES, NDJSON_TYPES } from "./routes/analyze.ts";
 
 /** A JSON Schema object as OpenAPI 3.0 writes it. */
 export type SchemaObject = Record<string, unknown>;
@@ -425,6 +425,11 @@ const paths: OpenApiDocument["paths"] = {
             NDJSON_TYPES.map((
               t,
             ) => [t, { schema: { ...str, description: "One event per line." } }]),
+          ),
+          ...Object.fromEntries(
+            KLOG_TYPES.map((t) => [t, {
+              schema: { type: "string", format: "binary", description: "A .klog event log." },
+            }]),
           ),
           "application/json": { schema: ref("AnalyzePath") },
         },

@@ -42,7 +42,7 @@ import { type BpfFeatures, probeFeatures } from "../ffi/probe.ts";
 import { RingBuffer } from "../ffi/ringbuf.ts";
 import { CLOCK_BOOTTIME, clockNs, trimHeap } from "../ffi/libc.ts";
 import { bpfProblem, describeFeatures, SensorUnavailable } from "./availability.ts";
-import { droppedCounters, DropTracker } from "./drops.ts";
+import { type DropInterval, droppedCounters, DropTracker } from "./drops.ts";
 import { RingWakeups } from "./wakeups.ts";
 import { EVENT_TYPE_COUNT, eventTypeName } from "./event_types.ts";
 import { applyInterest, computeInterest, type Interest } from "./interest.ts";
@@ -64,6 +64,16 @@ export interface SensorOptions {
    * over the ring: serialise it now, or keep `ev.retain?.()`.
    */
   onEvent?: (ev: Event) => void;
+  /**
+   * Receives each heartbeat's watermark, right after the engine got it, in
+   * order with the events (a recording replays it at the same place).
+   */
+  onHeartbeat?: (ns: bigint) => void;
+  /**
+   * Receives each interval of lost records when the sensor learns of it,
+   * in order with the events (a recording replays it at the same place).
+   */
+  onDrops?: (lost: DropInterval) => void;
   /** Called after each batch and on every idle turn (flush outputs here). */
   afterBatch?: () => Promise<void> | void;
   /**
@@ -433,6 +443,7 @@ export class Sensor {
     if (this.#drops!.check(this.#nowNs()) > 0n) {
       this.#resyncPending = true;
       this.#lastDrop = performance.now();
+      this.#opts.onDrops?.(this.#drops!.intervals().at(-1)!);
     }
   }
 
@@ -469,7 +480,9 @@ export class Sensor {
     this.#checkDrops();
     // Only when caught up: otherwise events still queued would arrive late.
     if (this.#ring!.pending()) return;
-    this.#engine!.advanceWatermark(this.#nowNs() - HEARTBEAT_SLACK_NS);
+    const ns = this.#nowNs() - HEARTBEAT_SLACK_NS;
+    this.#engine!.advanceWatermark(ns);
+    this.#opts.onHeartbeat?.(ns);
     this.#stats.heartbeats++;
   }
 

@@ -1,7 +1,8 @@
 /**
  * `POST /api/v1/analyze`: replay an event log through the loaded rules.
  * The body is either the log itself (NDJSON: `application/x-ndjson`,
- * `application/jsonl` or `text/plain`) or `{"path": "..."}` as
+ * `application/jsonl` or `text/plain`; a `.klog`: `application/x-kestrel-klog`
+ * or `application/octet-stream`) or `{"path": "..."}` as
  * `application/json`, naming a log the daemon may read: the daemon, not
  * this layer, decides which paths are allowed (ARCHITECTURE §9).
  *
@@ -24,6 +25,12 @@ export const NDJSON_TYPES: readonly string[] = [
   "text/plain",
 ];
 
+/** Media types taken as an uploaded `.klog` log. */
+export const KLOG_TYPES: readonly string[] = [
+  "application/x-kestrel-klog",
+  "application/octet-stream",
+];
+
 /** Default largest upload: 64 MiB. */
 export const ANALYZE_MAX_BYTES = 64 << 20;
 
@@ -37,7 +44,7 @@ export function analyzeRoutes(api: DaemonApi, maxBodyBytes = ANALYZE_MAX_BYTES):
     }),
     async (c) => {
       const type = mediaType(c.req.header("Content-Type"));
-      let input: { path: string } | { ndjson: string };
+      let input: { path: string } | { ndjson: string } | { klog: Uint8Array };
       if (type === "application/json") {
         let body: unknown;
         try {
@@ -52,6 +59,10 @@ export function analyzeRoutes(api: DaemonApi, maxBodyBytes = ANALYZE_MAX_BYTES):
           return jsonError(c, 400, "path must be a non-empty string without NUL");
         }
         input = { path: body.path };
+      } else if (KLOG_TYPES.includes(type)) {
+        const bytes = new Uint8Array(await c.req.arrayBuffer());
+        if (bytes.length === 0) return jsonError(c, 400, "the uploaded log is empty");
+        input = { klog: bytes };
       } else if (NDJSON_TYPES.includes(type)) {
         const text = await c.req.text();
         if (text.trim() === "") return jsonError(c, 400, "the uploaded log is empty");
@@ -60,7 +71,9 @@ export function analyzeRoutes(api: DaemonApi, maxBodyBytes = ANALYZE_MAX_BYTES):
         return jsonError(
           c,
           415,
-          `send the log as ${NDJSON_TYPES.join(", ")}, or {"path": "..."} as application/json`,
+          `send the log as ${
+            [...NDJSON_TYPES, ...KLOG_TYPES].join(", ")
+          }, or {"path": "..."} as application/json`,
         );
       }
       const r = await api.analyze(input);

@@ -61,12 +61,6 @@ Deno.test("an unknown command is a usage error, exit 2, one line", async () => {
   assert.equal(r.stdout, "");
 });
 
-Deno.test("a command that is not in this build yet says so and exits 2", async () => {
-  const r = await kestrel("record", "--out", "x.klog");
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /^kestrel record: not available in this build yet/);
-});
-
 Deno.test("run --help lists the live sensor's options", async () => {
   const r = await kestrel("run", "--help");
   assert.equal(r.code, 0);

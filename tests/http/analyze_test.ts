@@ -120,7 +120,8 @@ Deno.test("analyze rejects malformed requests", async () => {
         "application/xml",
         415,
         "send the log as application/x-ndjson, application/ndjson, application/jsonl, " +
-        'application/x-jsonlines, text/plain, or {"path": "..."} as application/json',
+        "application/x-jsonlines, text/plain, application/x-kestrel-klog, " +
+        'application/octet-stream, or {"path": "..."} as application/json',
       ],
     ];
     for (const [body, type, status, error] of cases) {
