@@ -29,7 +29,7 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = Object.freeze({
   "ebpf.event_types": "the kernel submits the event types the rules need, " +
     "see ebpf.interest_pushdown",
   "wasm": "rules run in the js runtime",
-  "lua": "rules run in the js runtime",
+  "lua.jit_enabled": "Lua is interpreted (Lua 5.4 in WebAssembly has no JIT)",
   "performance": "metrics are served at /metrics on http.listen",
   "security": "rules are loaded from rules.dir unsigned",
   "replay.record": "live events are not recorded",

@@ -52,7 +52,7 @@ import { ALERT_RING_CAPACITY, AlertRing } from "./alert_ring.ts";
 import { analyzeLog } from "./analyze.ts";
 import { outputsOptions } from "./outputs.ts";
 import { ReplaySource } from "./replay_source.ts";
-import { loadRuleset, type Ruleset } from "./ruleset.ts";
+import { loadRuleset, luaLoadOptions, type Ruleset } from "./ruleset.ts";
 import { type LiveSource, SensorSource, type SourceCallbacks } from "./source.ts";
 
 /** Bytes per `[ebpf] ringbuf_size` page. */
@@ -154,7 +154,8 @@ export class Daemon implements DaemonApi {
   }
 
   async #start(): Promise<void> {
-    const loaded = await loadRuleset(this.#opts.rulesDir, this.#schema, 1);
+    const lua = luaLoadOptions(this.#config.lua);
+    const loaded = await loadRuleset(this.#opts.rulesDir, this.#schema, 1, lua);
     if (!loaded.ok) {
       const errors = loaded.diagnostics.filter((d) => d.severity === "error").length;
       throw new DaemonStartError(
@@ -380,7 +381,8 @@ export class Daemon implements DaemonApi {
 
   async #reload(): Promise<ReloadResult> {
     const dir = this.#opts.rulesDir;
-    const loaded = await loadRuleset(dir, this.#schema, this.#ruleset.generation + 1);
+    const lua = luaLoadOptions(this.#config.lua);
+    const loaded = await loadRuleset(dir, this.#schema, this.#ruleset.generation + 1, lua);
     if (!loaded.ok) {
       const errors = loaded.diagnostics.filter((d) => d.severity === "error").length;
       this.#log(formatDiagnostics(loaded.diagnostics));

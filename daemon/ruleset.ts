@@ -9,6 +9,8 @@ import { createHash } from "node:crypto";
 import type { Diagnostic } from "../eql/errors.ts";
 import type { Schema } from "../engine/schema.ts";
 import { type LoadedRule, type LoadNote, loadRules } from "../rules/loader/mod.ts";
+import type { LuaLoadOptions } from "../rules/loader/lua.ts";
+import type { LuaConfig } from "../config/types.ts";
 
 /** A loaded ruleset. */
 export interface Ruleset {
@@ -33,19 +35,31 @@ export type RulesetLoad =
   | { ok: true; ruleset: Ruleset }
   | { ok: false; diagnostics: Diagnostic[] };
 
+/** The loader's Lua settings from `[lua]`. */
+export function luaLoadOptions(c: LuaConfig): LuaLoadOptions {
+  return {
+    enabled: c.enabled,
+    memoryLimitMb: c.memory_limit_mb,
+    instructionLimit: c.instruction_limit,
+    modulesDir: c.modules_dir || undefined,
+  };
+}
+
 /**
  * Loads `dir` (none: an empty ruleset) against `schema` in ECS mode, as
- * generation `generation`.
+ * generation `generation`, with `[lua]` settings `lua` for rules that call
+ * Lua predicates.
  */
 export async function loadRuleset(
   dir: string | undefined,
   schema: Schema,
   generation: number,
+  lua?: LuaLoadOptions,
 ): Promise<RulesetLoad> {
   if (dir === undefined) {
     return { ok: true, ruleset: makeRuleset([], undefined, generation, [], []) };
   }
-  const r = await loadRules(dir, { schema, schemaMode: "ecs" });
+  const r = await loadRules(dir, { schema, schemaMode: "ecs", lua });
   if (r.diagnostics.some((d) => d.severity === "error")) {
     return { ok: false, diagnostics: r.diagnostics };
   }

@@ -89,7 +89,7 @@ Deno.test("defaults: every schema key has a default and every default a schema k
     );
   const keys = schemaKeys().filter((k) => k !== "alerts.type").sort();
   assert.deepEqual(leaves(DEFAULT_CONFIG).sort(), keys);
-  assert.equal(keys.length, 62);
+  assert.equal(keys.length, 64);
 });
 
 Deno.test("defaults: a file stating every default loads to the defaults", () => {
@@ -141,8 +141,8 @@ Deno.test("seed example: loads with warnings only, each naming an unimplemented 
     "the kernel submits the event types the rules need, see ebpf.interest_pushdown",
     `${f}:66:1: warning: [wasm] is not implemented yet and is ignored ` +
     "(enabled, instance_pool_size, memory_limit_mb, fuel_limit); rules run in the js runtime",
-    `${f}:79:1: warning: [lua] is not implemented yet and is ignored ` +
-    "(enabled, jit_enabled, memory_limit_mb); rules run in the js runtime",
+    `${f}:84:1: warning: lua.jit_enabled is not implemented yet and is ignored; ` +
+    "Lua is interpreted (Lua 5.4 in WebAssembly has no JIT)",
     `${f}:108:1: warning: [performance] is not implemented yet and is ignored ` +
     "(enable_profiling, metrics_enabled, metrics_host, metrics_port, report_interval_sec); " +
     "metrics are served at /metrics on http.listen",
