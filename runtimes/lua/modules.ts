@@ -124,6 +124,13 @@ export class LuaModules implements LuaResolver, LuaHost {
     return { modules, diagnostics };
   }
 
+  /** Bytes the modules' Lua states hold now. */
+  get memoryUsed(): number {
+    let n = 0;
+    for (const m of this.#modules.values()) n += m.state?.memoryUsed ?? 0;
+    return n;
+  }
+
   /** Failed calls so far. */
   get errorCount(): number {
     return this.#errors;

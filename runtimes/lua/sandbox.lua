@@ -1,6 +1,7 @@
 -- Kestrel's Lua sandbox, run once in each fresh Lua state before any module.
 --
--- Called with the instruction limit; returns `invoke` (calls a function
+-- Called with the instruction limit, the Lua pattern matcher (patterns.lua)
+-- and the largest string allowed; returns `invoke` (calls a function
 -- under the limit) and `load_module` (loads a module's text under the
 -- limit). It keeps the debug functions it needs as upvalues, then removes
 -- everything that reaches outside the state or makes runs differ: io, os,
@@ -9,40 +10,243 @@
 -- instruction count), __gc finalizers (they run with hooks off) and
 -- randomly seeded randomness.
 
-local limit = ...
+local limit, patterns, max_string = ...
 local sethook, getinfo = debug.sethook, debug.getinfo
 local error, load, type, rawget, next, select = error, load, type, rawget, next, select
-local setmetatable, getmetatable, tostring = setmetatable, getmetatable, tostring
+local setmetatable, getmetatable, tostring, tonumber = setmetatable, getmetatable, tostring, tonumber
+local rawlen, ipairs = rawlen, ipairs
 local sort, concat = table.sort, table.concat
-local randomseed = math.randomseed
+local randomseed, tointeger = math.randomseed, math.tointeger
 local G = _G
 
--- The instruction limit. The count hook fires after `limit` instructions;
--- from then on it fires at every instruction, so a predicate that catches
--- the error with pcall fails again at its next instruction and the error
--- always reaches the host, with the place where the limit was first hit.
-local stopped
-local function hook()
+-- The instruction limit. A count hook adds PERIOD to `used` every PERIOD
+-- instructions, and work done inside C library functions is charged to
+-- `used` too (see below), so a call stops after `limit` instructions'
+-- worth of work, at the same point on every run. Once stopped, the hook
+-- fails at every instruction, so a predicate that catches the error with
+-- pcall fails again at its next instruction and the error always reaches
+-- the host, naming the place where the limit was first hit.
+local PERIOD = limit < 1000 and limit or 1000
+local used, stopped = 0, nil
+
+local function failing() error(stopped, 0) end
+
+local function stop(level)
   if not stopped then
-    local info = getinfo(2, "Sl")
-    local where = "?"
-    if info and info.currentline and info.currentline > 0 then
-      where = info.short_src .. ":" .. info.currentline
+    -- The innermost line of module code (not the sandbox's or the matcher's);
+    -- none when a tail call has replaced the module's frame.
+    local where = ""
+    while true do
+      local info = getinfo(level, "Sl")
+      if not info then break end
+      if info.currentline > 0 and info.source ~= "=sandbox" and info.source ~= "=patterns" then
+        where = " at " .. info.short_src .. ":" .. info.currentline
+        break
+      end
+      level = level + 1
     end
-    stopped = "instruction limit of " .. limit .. " exceeded at " .. where
-    sethook(hook, "", 1)
+    stopped = "instruction limit of " .. limit .. " exceeded" .. where
+    sethook(failing, "", 1)
   end
   error(stopped, 0)
+end
+
+local function hook()
+  used = used + PERIOD
+  if used >= limit then stop(3) end
+end
+
+-- Charges `units` instructions' worth of work done in C.
+local function charge(units)
+  used = used + units
+  if used >= limit then stop(4) end
 end
 
 -- Calls fn(...) with a fresh instruction budget; returns its first result.
 -- On an error the host clears the hook itself (this code never resumes).
 local function invoke(fn, ...)
-  stopped = nil
-  sethook(hook, "", limit)
+  used, stopped = 0, nil
+  sethook(hook, "", PERIOD)
   local result = fn(...)
   sethook()
   return result
+end
+
+-- Work in C is charged at one instruction per 16 bytes or per element
+-- handled: before the call when nothing else bounds it (string.rep of an
+-- empty string loops n times, table.move and table.concat loop over any
+-- range), after it when the result's size does (a string the memory limit
+-- bounds). Lua patterns backtrack in C without bound, so a pattern that
+-- could take more than C_STEPS steps on its subject runs in the Lua
+-- matcher (patterns.lua) instead, where every step is counted.
+local S, T, U = string, table, utf8
+local cfind, cmatch, cgmatch, cgsub, crep = S.find, S.match, S.gmatch, S.gsub, S.rep
+local C_STEPS = 2 ^ 20
+-- The characters that make a pattern more than plain text (lstrlib.c's SPECIALS).
+local SPECIAL = "[%^%$%*%+%?%.%(%[%%%-]"
+
+local function bytes(n) return n / 16 + 1 end
+local function after(r)
+  if type(r) == "string" then charge(bytes(#r)) end
+  return r
+end
+local function counted(...)
+  charge(bytes(select("#", ...)))
+  return ...
+end
+
+local quantifier_cache, cached = {}, 0
+-- Unbounded repetitions in a pattern (`*`, `+`, `-`, `%b`), over-counted.
+local function quantifiers(p)
+  local q = quantifier_cache[p]
+  if not q then
+    q = select(2, cgsub(p, "[%*%+%-]", "")) + select(2, cgsub(p, "%%b", ""))
+    if cached >= 256 then quantifier_cache, cached = {}, 0 end
+    quantifier_cache[p], cached = q, cached + 1
+  end
+  return q
+end
+
+-- Units for the C matcher on subject s, or nil when it could backtrack too far.
+local function c_cost(s, p)
+  local steps = (#s + 1) ^ (quantifiers(p) + 1) * (#p + 1)
+  if steps > C_STEPS then return nil end
+  return steps / 16 + 1
+end
+
+local function integer_arg(v, n, name)
+  if v == nil then return nil end
+  local i = tonumber(v)
+  i = i and tointeger(i)
+  if i == nil then
+    error("bad argument #" .. n .. " to '" .. name .. "' (number has no integer representation)", 3)
+  end
+  return i
+end
+
+S.find = function(s, p, init, plain)
+  if type(s) ~= "string" or type(p) ~= "string" then return cfind(s, p, init, plain) end
+  if plain or not cfind(p, SPECIAL) then
+    charge(bytes((#s + 1) * (#p + 1)))
+    return cfind(s, p, init, plain)
+  end
+  local units = c_cost(s, p)
+  if units then
+    charge(units)
+    return cfind(s, p, init)
+  end
+  return patterns.find(s, p, integer_arg(init, 3, "find"))
+end
+
+S.match = function(s, p, init)
+  if type(s) ~= "string" or type(p) ~= "string" then return cmatch(s, p, init) end
+  local units = c_cost(s, p)
+  if units then
+    charge(units)
+    return cmatch(s, p, init)
+  end
+  return patterns.match(s, p, integer_arg(init, 3, "match"))
+end
+
+S.gmatch = function(s, p, init)
+  if type(s) ~= "string" or type(p) ~= "string" then return cgmatch(s, p, init) end
+  local units = c_cost(s, p)
+  if units then
+    charge(units)
+    return cgmatch(s, p, init)
+  end
+  return patterns.gmatch(s, p, integer_arg(init, 3, "gmatch"))
+end
+
+S.gsub = function(s, p, repl, n)
+  local tr = type(repl)
+  if type(s) ~= "string" or type(p) ~= "string" or
+    (tr ~= "string" and tr ~= "number" and tr ~= "table" and tr ~= "function") then
+    return cgsub(s, p, repl, n)
+  end
+  local units = c_cost(s, p)
+  if units then
+    charge(units)
+    local r, k = cgsub(s, p, repl, n)
+    return after(r), k
+  end
+  return patterns.gsub(s, p, repl, integer_arg(n, 4, "gsub"))
+end
+
+S.rep = function(s, n, sep)
+  local k = tonumber(n)
+  if k and k > 0 and (type(s) == "string" or type(s) == "number") then
+    local ls, lsep = #tostring(s), type(sep) == "string" and #sep or 0
+    local total = k * ls + (k - 1) * lsep
+    -- Refused before C allocates it (the host's string cap would stop it later).
+    if total > max_string then
+      error(("a string of %.0f bytes exceeds the limit of %d KB per string")
+        :format(total, max_string // 1024), 2)
+    end
+    charge(k / 16 + total / 16)
+  end
+  return crep(s, n, sep)
+end
+
+for _, name in ipairs({ "upper", "lower", "reverse", "sub", "format", "char", "pack" }) do
+  local f = S[name]
+  S[name] = function(...) return after(f(...)) end
+end
+local cbyte = S.byte
+S.byte = function(...) return counted(cbyte(...)) end
+
+-- Elements a table function will visit: i..j, with j the raw length by default.
+local function span(t, i, j)
+  i = tonumber(i) or 1
+  j = tonumber(j) or (type(t) == "table" and rawlen(t) or 0)
+  return j >= i and j - i + 1 or 0
+end
+
+local cconcat, cunpack, cmove, csort, cinsert, cremove = T.concat, T.unpack, T.move, T.sort,
+  T.insert, T.remove
+T.concat = function(t, sep, i, j)
+  charge(bytes(span(t, i, j)))
+  return after(cconcat(t, sep, i, j))
+end
+T.unpack = function(t, i, j)
+  charge(bytes(span(t, i, j)))
+  return cunpack(t, i, j)
+end
+T.move = function(a1, f, e, t, a2)
+  charge(span(nil, f, e) / 2 + 1)
+  return cmove(a1, f, e, t, a2)
+end
+T.sort = function(t, comp)
+  local n = type(t) == "table" and rawlen(t) or 0
+  charge(n * math.log(n + 1, 2) / 2 + 1)
+  return csort(t, comp)
+end
+T.insert = function(t, ...)
+  charge(bytes(type(t) == "table" and rawlen(t) or 0))
+  return cinsert(t, ...)
+end
+T.remove = function(t, ...)
+  charge(bytes(type(t) == "table" and rawlen(t) or 0))
+  return cremove(t, ...)
+end
+T.pack = function(...)
+  charge(bytes(select("#", ...)))
+  return { n = select("#", ...), ... }
+end
+
+local uchar, ulen, ucodepoint, uoffset = U.char, U.len, U.codepoint, U.offset
+U.char = function(...) return after(uchar(...)) end
+U.len = function(s, ...)
+  if type(s) == "string" then charge(bytes(#s)) end
+  return ulen(s, ...)
+end
+U.codepoint = function(s, ...)
+  if type(s) == "string" then charge(bytes(#s)) end
+  return counted(ucodepoint(s, ...))
+end
+U.offset = function(s, ...)
+  if type(s) == "string" then charge(bytes(#s)) end
+  return uoffset(s, ...)
 end
 
 local FORBIDDEN = {
@@ -54,6 +258,7 @@ string.dump = nil
 
 -- Text chunks only, in the sandbox's globals unless an environment is given.
 G.load = function(chunk, name, _, ...)
+  if type(chunk) == "string" then charge(bytes(#chunk)) end
   if select("#", ...) > 0 then return load(chunk, name, "t", (...)) end
   return load(chunk, name, "t", G)
 end

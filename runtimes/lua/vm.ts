@@ -9,8 +9,10 @@
  * "not enough memory" error that unwinds cleanly); arguments are pushed
  * with the limit lifted, because an allocation failure outside a protected
  * call would abort the whole module. Lua code runs under an instruction
- * count hook (`sandbox.lua`), so it stops after the same number of
- * instructions on every run. Lua seeds its string hashing and `math.random`
+ * count hook, with work inside the C library charged to the same count
+ * (`sandbox.lua`), so it stops after the same number of instructions on
+ * every run; strings are capped at {@link MAX_STRING_BYTES}, which bounds
+ * the work any single instruction can do. Lua seeds its string hashing and `math.random`
  * from the clock; the clock reads 0 while a state is created, so table
  * traversal order, and with it every run, is the same.
  *
@@ -19,6 +21,7 @@
 import { LuaWasm } from "wasmoon";
 import type { Value } from "../../eql/value.ts";
 import SANDBOX from "./sandbox.lua" with { type: "text" };
+import PATTERNS from "./patterns.lua" with { type: "text" };
 
 /** Why a Lua call failed. */
 export type LuaFailureKind = "instructions" | "memory" | "error";
@@ -108,7 +111,29 @@ interface Account {
   limit: number;
   /** The limit applies only while Lua code runs (see the module doc). */
   enforce: boolean;
+  /** What the allocator last refused during the current call, and its size. */
+  refused?: "memory" | "string" | "allocation";
+  refusedSize?: number;
+  /** Bytes allocated (gross) during the current call, and the most allowed. */
+  allocated: number;
+  allocationBudget: number;
 }
+
+/**
+ * The largest string Lua code may create. One instruction can copy or
+ * compare a whole string (`a .. b`, `a == b`), so this bounds the work of
+ * any single instruction, and with the instruction limit the time of a call.
+ */
+export const MAX_STRING_BYTES = 256 * 1024;
+
+/**
+ * Bytes a call may allocate per instruction of its limit: the rate at which
+ * the sandbox charges work done in C (one instruction per 16 bytes).
+ */
+export const BYTES_PER_INSTRUCTION = 16;
+
+/** How the string cap's errors start (the sandbox's string.rep says the same). */
+const STRING_LIMIT = "a string of ";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -156,7 +181,24 @@ export class LuaVm {
       return 0;
     }
     const used = a.used - old + nsize;
-    if (nsize > old && a.enforce && used > a.limit) return 0;
+    if (nsize > old && a.enforce) {
+      // Gross allocation counts as work: `s .. "x"` in a loop copies s each time.
+      a.allocated += nsize - old;
+      if (a.allocated > a.allocationBudget) {
+        a.refused = "allocation";
+        return 0;
+      }
+      // A new string object: the kind is in osize (LUA_TSTRING), the size includes its header.
+      if (!ptr && osize === LUA_TSTRING && nsize > MAX_STRING_BYTES + 32) {
+        a.refused = "string";
+        a.refusedSize = nsize;
+        return 0;
+      }
+      if (used > a.limit) {
+        a.refused = "memory";
+        return 0;
+      }
+    }
     const out = x._realloc(ptr, nsize);
     if (out) a.used = used;
     return out;
@@ -165,7 +207,13 @@ export class LuaVm {
   /** Creates a sandboxed state (see `sandbox.lua`). */
   newState(limits: LuaLimits): LuaState {
     const ud = this.#accounts.length;
-    const account: Account = { used: 0, limit: limits.memoryBytes, enforce: false };
+    const account: Account = {
+      used: 0,
+      limit: limits.memoryBytes,
+      enforce: false,
+      allocated: 0,
+      allocationBudget: limits.instructions * BYTES_PER_INSTRUCTION,
+    };
     this.#accounts.push(account);
     const x = this.#x;
     const now = Date.now;
@@ -245,7 +293,10 @@ export class LuaState {
     const x = this.#x;
     this.#loadChunk(SANDBOX, "=sandbox");
     x._lua_pushinteger(L, BigInt(limits.instructions));
-    this.#pcall(1, 2); // invoke at 1, load_module at 2
+    this.#loadChunk(PATTERNS, "=patterns");
+    this.#pcall(0, 1);
+    x._lua_pushinteger(L, BigInt(MAX_STRING_BYTES));
+    this.#pcall(3, 2); // invoke at 1, load_module at 2
     this.#base = 2;
   }
 
@@ -274,6 +325,8 @@ export class LuaState {
   #pcall(nargs: number, nresults: number): void {
     const x = this.#x;
     const a = this.#account;
+    a.refused = undefined;
+    a.allocated = 0;
     a.enforce = true;
     const status = x._lua_pcallk(this.#L, nargs, nresults, 0, 0, 0);
     a.enforce = false;
@@ -290,13 +343,29 @@ export class LuaState {
       ? this.#string(-1)
       : `(error object is a ${TYPE_NAMES[x._lua_type(L, -1)] ?? "value"})`;
     x._lua_settop(L, this.#base ?? 0);
-    if (status === LUA_ERRMEM || message === "not enough memory") {
+    const a = this.#account;
+    const memoryError = status === LUA_ERRMEM || message === "not enough memory";
+    if (memoryError && a.refused === "allocation") {
       throw new LuaFailure(
         "memory",
-        `memory limit of ${formatBytes(this.limits.memoryBytes)} exceeded`,
+        `allocation limit of ${formatBytes(a.allocationBudget)} per call exceeded ` +
+          `(${BYTES_PER_INSTRUCTION} bytes per instruction of the instruction limit)`,
+      );
+    }
+    if (memoryError) {
+      throw new LuaFailure(
+        "memory",
+        a.refused === "string"
+          ? `${STRING_LIMIT}${a.refusedSize} bytes exceeds the limit of ${
+            formatBytes(MAX_STRING_BYTES)
+          } per string`
+          : `memory limit of ${formatBytes(this.limits.memoryBytes)} exceeded`,
       );
     }
     if (message.startsWith("instruction limit of ")) throw new LuaFailure("instructions", message);
+    if (message.startsWith(STRING_LIMIT) || message.includes(`: ${STRING_LIMIT}`)) {
+      throw new LuaFailure("memory", message);
+    }
     throw new LuaFailure("error", message);
   }
 
@@ -316,8 +385,8 @@ export class LuaState {
     const x = this.#x;
     const L = this.#L;
     x._lua_pushvalue(L, 2);
-    x._lua_pushlstring(L, this.#vm.scratch, this.#vm.writeScratch(source));
-    x._lua_pushlstring(L, this.#vm.scratch, this.#vm.writeScratch("@" + chunkname));
+    this.#pushString(source);
+    this.#pushString("@" + chunkname);
     this.#pcall(2, 2);
     const names = this.#string(-1);
     x._lua_settop(L, -2); // keep the module table
@@ -334,7 +403,7 @@ export class LuaState {
     const L = this.#L;
     if (!x._lua_checkstack(L, 8)) throw new Error("too many Lua functions bound");
     // Raw: an __index metamethod would run module code outside the limits.
-    x._lua_pushlstring(L, this.#vm.scratch, this.#vm.writeScratch(name));
+    this.#pushString(name);
     x._lua_rawget(L, table);
     return ++this.#base;
   }
@@ -378,13 +447,19 @@ export class LuaState {
     return out;
   }
 
+  /** Pushes a string (written first: writing may move the scratch memory). */
+  #pushString(s: string): void {
+    const n = this.#vm.writeScratch(s);
+    this.#x._lua_pushlstring(this.#L, this.#vm.scratch, n);
+  }
+
   /** Pushes one EQL value: lists become sequences (null elements left out). */
   #push(v: Value | undefined, depth: number): void {
     const x = this.#x;
     const L = this.#L;
     if (v === null || v === undefined) x._lua_pushnil(L);
     else if (typeof v === "string") {
-      x._lua_pushlstring(L, this.#vm.scratch, this.#vm.writeScratch(v));
+      this.#pushString(v);
     } else if (typeof v === "number") {
       if (Number.isSafeInteger(v)) x._lua_pushinteger(L, BigInt(v));
       else x._lua_pushnumber(L, v);

@@ -32,7 +32,7 @@ Deno.test("lua loader: the fixture ruleset loads and its predicates run in the e
   const schema = Schema.ecs();
   const r = await loadRules(FIXTURE, { schema });
   assert.deepEqual(shown(r), []);
-  assert.equal(r.rules.length, 9);
+  assert.equal(r.rules.length, 10);
   assert.ok(r.rules.every((rule) => rule.lua !== undefined));
   const matches: string[] = [];
   const engine = new Engine(r.rules, {

@@ -44,7 +44,7 @@ end
 function M.rep31() return #string.rep("x", 2^31) end
 function M.rep28() return #string.rep("x", 2^28) end
 function M.grow() local t = {} for i = 1, 1e9 do t[i] = "value " .. i end return #t end
-function M.keep() hoard = hoard or {} hoard[#hoard + 1] = string.rep("y", 1024 * 1024) return #hoard end
+function M.keep() hoard = hoard or {} hoard[#hoard + 1] = string.rep("y", 200 * 1024) return #hoard end
 function M.ok(x) return x == "fine" end
 return M`;
 
@@ -62,6 +62,9 @@ Deno.test("lua: values cross both ways", async () => {
     return M`);
   assert.equal(call(modules, "echo", "héllo ✓ 𝄞"), "héllo ✓ 𝄞");
   assert.equal(call(modules, "echo", "nul\0inside"), "nul\0inside");
+  // Longer than any string before: the host's scratch memory grows on the way in.
+  const long = "é".repeat(100_000);
+  assert.equal(call(modules, "echo", long), long);
   assert.equal(call(modules, "echo", 42), 42);
   assert.equal(call(modules, "echo", 2.5), 2.5);
   assert.equal(call(modules, "echo", true), true);
@@ -117,15 +120,53 @@ Deno.test("lua: huge allocations are stopped with a clear error and the state st
   assert.equal(call(modules, "rep28"), null);
   assert.equal(call(modules, "grow"), null);
   assert.deepEqual(errors.map((e) => [e.kind, e.message]), [
-    ["error", "m.lua:11: resulting string too large"],
-    ["memory", "memory limit of 8 MB exceeded"],
+    ["memory", "m.lua:11: a string of 2147483648 bytes exceeds the limit of 256 KB per string"],
+    ["memory", "m.lua:12: a string of 268435456 bytes exceeds the limit of 256 KB per string"],
     ["memory", "memory limit of 8 MB exceeded"],
   ]);
-  // Memory a predicate keeps counts too: the 8th MiB does not fit.
-  for (let i = 1; i <= 6; i++) assert.equal(call(modules, "keep"), i);
-  assert.equal(call(modules, "keep"), null);
-  assert.equal(errors.at(-1)?.kind, "memory");
+  // Memory a predicate keeps counts too: after some 200 KB strings, the next does not fit.
+  let kept = 0;
+  while (call(modules, "keep") === kept + 1) kept++;
+  assert.ok(kept >= 20 && kept < 41, `kept ${kept} strings of 200 KB in 8 MB`);
+  assert.equal(errors.at(-1)?.message, "memory limit of 8 MB exceeded");
+  assert.ok(modules.memoryUsed <= 8 * MB, `${modules.memoryUsed} bytes held`);
   assert.equal(call(modules, "ok", "fine"), true);
+});
+
+Deno.test("lua: work inside the C library counts against the instruction limit", async () => {
+  const { modules, errors } = await load(
+    `
+    local M = {}
+    function M.backtrack() local at = string.find(string.rep("a", 5000), ".-.-.-.-b") return at end
+    function M.empty_rep() return #string.rep("", 2^40) end
+    function M.move() return table.move({}, 1, 2^40, 1, {}) end
+    function M.concat_loop()
+      local s = string.rep("x", 200000)
+      while true do local t = s .. "y" end
+    end
+    function M.sort_loop()
+      local t = {}
+      for i = 1, 1000 do t[i] = -i end
+      while true do table.sort(t) end
+    end
+    function M.normal(cmd)
+      return cmd:find("base64%s+%-%-?d") ~= nil and cmd:match("|%s*(%S+)$") or false
+    end
+    return M`,
+    { instructions: 1_000_000 },
+  );
+  for (const fn of ["backtrack", "empty_rep", "move", "concat_loop", "sort_loop"]) {
+    assert.equal(call(modules, fn), null, fn);
+  }
+  assert.deepEqual(errors.map((e) => e.message), [
+    "instruction limit of 1000000 exceeded at m.lua:3",
+    "instruction limit of 1000000 exceeded at m.lua:4",
+    "instruction limit of 1000000 exceeded", // a tail call: no frame of the module left
+    "allocation limit of 15625 KB per call exceeded (16 bytes per instruction of the " +
+    "instruction limit)",
+    "instruction limit of 1000000 exceeded at m.lua:13",
+  ]);
+  assert.equal(call(modules, "normal", "echo x | base64 -d | sh"), "sh");
 });
 
 Deno.test("lua: the sandbox has no way out", async () => {
