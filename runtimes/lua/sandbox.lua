@@ -81,7 +81,7 @@ end
 -- matcher (patterns.lua) instead, where every step is counted.
 local S, T, U = string, table, utf8
 local cfind, cmatch, cgmatch, cgsub, crep = S.find, S.match, S.gmatch, S.gsub, S.rep
-local C_STEPS = 2 ^ 20
+local C_STEPS, C_STEPS_PER_UNIT = 2 ^ 24, 256
 -- The characters that make a pattern more than plain text (lstrlib.c's SPECIALS).
 local SPECIAL = "[%^%$%*%+%?%.%(%[%%%-]"
 
@@ -95,23 +95,69 @@ local function counted(...)
   return ...
 end
 
-local quantifier_cache, cached = {}, 0
--- Unbounded repetitions in a pattern (`*`, `+`, `-`, `%b`), over-counted.
-local function quantifiers(p)
-  local q = quantifier_cache[p]
-  if not q then
-    q = select(2, cgsub(p, "[%*%+%-]", "")) + select(2, cgsub(p, "%%b", ""))
-    if cached >= 256 then quantifier_cache, cached = {}, 0 end
-    quantifier_cache[p], cached = q, cached + 1
+local cbyte = S.byte
+local cost_cache, cached = {}, 0
+
+-- The worst-case backtracking factor of a pattern on a subject of n bytes:
+-- each unbounded repetition (`*`, `+`, `-` after a single class, `%b`)
+-- multiplies the steps by up to n+1, each `?` by 2. Items are read the way
+-- lstrlib.c's classEnd reads them, so escapes and sets are not miscounted.
+local function repetitions(p)
+  local q, o, i, n = 0, 0, 1, #p
+  while i <= n do
+    local c = cbyte(p, i)
+    local single = true
+    if c == 37 then -- '%'
+      local d = cbyte(p, i + 1)
+      if d == 98 then -- %bxy
+        q, i, single = q + 1, i + 4, false
+      elseif d == 102 then -- %f[set]
+        i, c, single = i + 2, 91, false
+      else
+        i = i + 2
+      end
+    elseif c == 40 or c == 41 then -- ( )
+      i, single = i + 1, false
+    elseif c ~= 91 then
+      i = i + 1
+    end
+    if c == 91 and cbyte(p, i) == 91 then -- a set: skip to its closing ']'
+      i = i + 1
+      if cbyte(p, i) == 94 then i = i + 1 end
+      repeat
+        if cbyte(p, i) == 37 then i = i + 1 end
+        i = i + 1
+      until i > n or cbyte(p, i) == 93
+      i = i + 1
+    end
+    if single then
+      local r = cbyte(p, i)
+      if r == 42 or r == 43 or r == 45 then q, i = q + 1, i + 1
+      elseif r == 63 then o, i = o + 1, i + 1 end
+    end
   end
-  return q
+  return q, o
 end
 
--- Units for the C matcher on subject s, or nil when it could backtrack too far.
+-- What a pattern costs: { exponent, factor, plain } (see c_cost), cached.
+local function pattern_cost(p)
+  local rep = cost_cache[p]
+  if not rep then
+    local q, o = repetitions(p)
+    rep = { q + 1, 2 ^ o * (#p + 1), not cfind(p, SPECIAL) }
+    if cached >= 256 then cost_cache, cached = {}, 0 end
+    cost_cache[p], cached = rep, cached + 1
+  end
+  return rep
+end
+
+-- Units to charge for the C matcher on subject s, or nil when it could take
+-- more than C_STEPS steps: then the Lua matcher runs instead.
 local function c_cost(s, p)
-  local steps = (#s + 1) ^ (quantifiers(p) + 1) * (#p + 1)
+  local rep = pattern_cost(p)
+  local steps = (#s + 1) ^ rep[1] * rep[2]
   if steps > C_STEPS then return nil end
-  return steps / 16 + 1
+  return steps / C_STEPS_PER_UNIT + 1
 end
 
 local function integer_arg(v, n, name)
@@ -126,7 +172,7 @@ end
 
 S.find = function(s, p, init, plain)
   if type(s) ~= "string" or type(p) ~= "string" then return cfind(s, p, init, plain) end
-  if plain or not cfind(p, SPECIAL) then
+  if plain or pattern_cost(p)[3] then
     charge(bytes((#s + 1) * (#p + 1)))
     return cfind(s, p, init, plain)
   end
@@ -192,7 +238,6 @@ for _, name in ipairs({ "upper", "lower", "reverse", "sub", "format", "char", "p
   local f = S[name]
   S[name] = function(...) return after(f(...)) end
 end
-local cbyte = S.byte
 S.byte = function(...) return counted(cbyte(...)) end
 
 -- Elements a table function will visit: i..j, with j the raw length by default.

@@ -149,13 +149,18 @@ Deno.test("lua: work inside the C library counts against the instruction limit",
       for i = 1, 1000 do t[i] = -i end
       while true do table.sort(t) end
     end
+    function M.optional()
+      local at = string.find(string.rep("a", 30), string.rep("a?", 30) .. string.rep("a", 30))
+      return at
+    end
     function M.normal(cmd)
       return cmd:find("base64%s+%-%-?d") ~= nil and cmd:match("|%s*(%S+)$") or false
     end
     return M`,
     { instructions: 1_000_000 },
   );
-  for (const fn of ["backtrack", "empty_rep", "move", "concat_loop", "sort_loop"]) {
+  const stopped = ["backtrack", "empty_rep", "move", "concat_loop", "sort_loop", "optional"];
+  for (const fn of stopped) {
     assert.equal(call(modules, fn), null, fn);
   }
   assert.deepEqual(errors.map((e) => e.message), [
@@ -165,6 +170,7 @@ Deno.test("lua: work inside the C library counts against the instruction limit",
     "allocation limit of 15625 KB per call exceeded (16 bytes per instruction of the " +
     "instruction limit)",
     "instruction limit of 1000000 exceeded at m.lua:13",
+    "instruction limit of 1000000 exceeded at m.lua:16",
   ]);
   assert.equal(call(modules, "normal", "echo x | base64 -d | sh"), "sh");
 });
