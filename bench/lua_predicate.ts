@@ -112,3 +112,37 @@ for (const [label, eql] of Object.entries(rulesets)) {
       `${Math.round(1e9 / ns).toLocaleString("en-US")} events/s (${matches} matches)`,
   );
 }
+
+// How long malicious predicates run before the limits stop them (default limits).
+const evil = await LuaModules.load([{
+  path: "evil.lua",
+  text: `local M = {}
+function M.spin() while true do end end
+function M.backtrack() local at = string.find(string.rep("a", 5000), ".-.-.-.-b") return at end
+function M.optional() local at = string.find(("a"):rep(30), ("a?"):rep(30) .. ("a"):rep(30)) return at end
+function M.hog() local c, t = string.rep("x", 100000), {} for i = 1, 1e9 do t[i] = c .. i end end
+function M.sort_loop() local t = {} for i = 1, 1000 do t[i] = -i end while true do table.sort(t) end end
+function M.compare_loop()
+  local a, b = string.rep("x", 250000), string.rep("x", 249999) .. "x"
+  while true do local same = a == b end
+end
+return M`,
+}], { memoryBytes: 32 << 20, instructions: 100_000, onError: () => {} });
+console.log(
+  "\nTime until a malicious predicate is stopped (32 MB, 100,000 instructions: the defaults):",
+);
+for (
+  const [fn, what] of [
+    ["spin", "while true do end"],
+    ["backtrack", 'find(("a"):rep(5000), ".-.-.-.-b") (Lua matcher)'],
+    ["optional", "30 optional items (Lua matcher)"],
+    ["hog", "table of 100 KB strings (allocation limit)"],
+    ["sort_loop", "table.sort in a loop (charged)"],
+    ["compare_loop", "== on two 250 KB strings in a loop (one instruction each)"],
+  ]
+) {
+  const call = evil.modules.bind(`evil.${fn}`, "bench");
+  const t = performance.now();
+  call([]);
+  console.log(`  ${what}: ${(performance.now() - t).toFixed(0)} ms`);
+}

@@ -55,7 +55,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
     enabled: false,
     jit_enabled: true,
     memory_limit_mb: 32,
-    instruction_limit: 1_000_000,
+    instruction_limit: 100_000,
     modules_dir: "",
   },
   alerts: {

@@ -35,7 +35,7 @@ export type LuaModuleHost = LuaResolver & LuaHost;
 /** Default `[lua] memory_limit_mb`. */
 export const DEFAULT_LUA_MEMORY_MB = 32;
 /** Default `[lua] instruction_limit`. */
-export const DEFAULT_LUA_INSTRUCTIONS = 1_000_000;
+export const DEFAULT_LUA_INSTRUCTIONS = 100_000;
 
 /** The name of the modules folder inside a rules directory. */
 export const LUA_FOLDER = "lua";

@@ -481,9 +481,10 @@ export class LuaState {
   }
 }
 
-/** `16 MB`, `512 KB`, `100 bytes`. */
+/** `16 MB`, `1.5 MB`, `256 KB`, `100 bytes`. */
 export function formatBytes(n: number): string {
-  if (n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MB`;
-  if (n % 1024 === 0) return `${n / 1024} KB`;
+  const unit = (d: number, name: string) => `${(n / d).toFixed(1).replace(/\.0$/, "")} ${name}`;
+  if (n >= 1024 * 1024) return unit(1024 * 1024, "MB");
+  if (n >= 1024) return unit(1024, "KB");
   return `${n} bytes`;
 }

@@ -44,8 +44,8 @@ async function writeLog(): Promise<string> {
 
 const FAILURES = [
   'kestrel: rule "evil_backtrack": lua("evil.backtrack") stopped: ' +
-  "instruction limit of 1000000 exceeded at evil.lua:25",
-  'kestrel: rule "evil_hog": lua("evil.hog") stopped: allocation limit of 15625 KB per call ' +
+  "instruction limit of 100000 exceeded at evil.lua:25",
+  'kestrel: rule "evil_hog": lua("evil.hog") stopped: allocation limit of 1.5 MB per call ' +
   "exceeded (16 bytes per instruction of the instruction limit)",
   'kestrel: rule "evil_import": lua("evil.import") failed: evil.lua:37: ' +
   "require is not available in the Kestrel Lua sandbox",
@@ -54,9 +54,9 @@ const FAILURES = [
   'kestrel: rule "evil_run": lua("evil.run") failed: evil.lua:29: ' +
   "os is not available in the Kestrel Lua sandbox",
   'kestrel: rule "evil_spin": lua("evil.spin") stopped: ' +
-  "instruction limit of 1000000 exceeded at evil.lua:8",
+  "instruction limit of 100000 exceeded at evil.lua:8",
   'kestrel: rule "evil_table_hog": lua("evil.table_hog") stopped: ' +
-  "instruction limit of 1000000 exceeded at evil.lua:20",
+  "instruction limit of 100000 exceeded at evil.lua:20",
 ];
 
 Deno.test("cli lua: replay runs Lua predicates, stops malicious ones and keeps going, identically every run", async () => {

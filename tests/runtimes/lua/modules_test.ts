@@ -167,7 +167,7 @@ Deno.test("lua: work inside the C library counts against the instruction limit",
     "instruction limit of 1000000 exceeded at m.lua:3",
     "instruction limit of 1000000 exceeded at m.lua:4",
     "instruction limit of 1000000 exceeded", // a tail call: no frame of the module left
-    "allocation limit of 15625 KB per call exceeded (16 bytes per instruction of the " +
+    "allocation limit of 15.3 MB per call exceeded (16 bytes per instruction of the " +
     "instruction limit)",
     "instruction limit of 1000000 exceeded at m.lua:13",
     "instruction limit of 1000000 exceeded at m.lua:16",
