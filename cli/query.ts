@@ -12,6 +12,7 @@ import { FieldPaths, formatNanos } from "../engine/event.ts";
 import { Engine, type Match } from "../engine/engine.ts";
 import { isMatch, PipeChain, type PipeOutput } from "../engine/pipes.ts";
 import { compileGetter, compilePredicate } from "../runtimes/js/mod.ts";
+import { prepareLua } from "../rules/loader/lua.ts";
 import { predicatesFor, RUNTIME_CHOICES } from "./runtime.ts";
 import { EVENT_FLAGS, eventFlags, openEvents, processBatch } from "./events.ts";
 import { EXIT, oneOf, parseFlags, required } from "./usage.ts";
@@ -28,6 +29,7 @@ Options:
   --case-insensitive          legacy (Endgame) dialect
   --schema ecs|dynamic        field checking (default dynamic: any field name)
   --runtime js|wasm           predicate runtime (default js)
+  --lua DIR                   Lua modules for lua("module.fn", …) (module.lua files)
   --timestamp-field FIELD     event time field (default @timestamp; ISO, epoch s/ms/us/ns)
   --category-field FIELD      event category field (default event.category)
   --reorder-window DURATION   sort events this far out of order (e.g. 2s; default 0)
@@ -41,6 +43,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
     "case-insensitive": { type: "boolean" },
     schema: { type: "string" },
     runtime: { type: "string" },
+    lua: { type: "string" },
     ...EVENT_FLAGS,
     help: { type: "boolean", short: "h" },
   });
@@ -49,6 +52,11 @@ export async function queryCommand(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const eql = required("query", "--eql QUERY", values.eql);
+  const lua = await prepareLua(undefined, [eql], { modulesDir: values.lua });
+  if (lua.diagnostics.length) {
+    console.error(formatDiagnostics(lua.diagnostics));
+    return EXIT.failed;
+  }
   const log = eventFlags("query", values);
   const format = oneOf("query", "--format", values.format ?? "ndjson", ["ndjson", "table"]);
   const schemaMode = oneOf("query", "--schema", values.schema ?? "dynamic", [
@@ -59,7 +67,13 @@ export async function queryCommand(argv: string[]): Promise<number> {
   const runtime = oneOf("query", "--runtime", values.runtime ?? "js", RUNTIME_CHOICES);
 
   const schema = Schema.ecs();
-  const compiled = compileQuery(eql, { schema, schemaMode, dialect, origin: { file: "<query>" } });
+  const compiled = compileQuery(eql, {
+    schema,
+    schemaMode,
+    dialect,
+    origin: { file: "<query>" },
+    lua: lua.host,
+  });
   if (compiled.diagnostics.length) console.error(formatDiagnostics(compiled.diagnostics));
   if (!compiled.ir) return EXIT.failed;
   const ir = compiled.ir;
@@ -67,6 +81,8 @@ export async function queryCommand(argv: string[]): Promise<number> {
   const ctx = {
     dialect,
     categoryMatcher: () => () => true,
+    lua: lua.host,
+    rule: "query",
   };
   // Legacy EQL groups pipe keys case-insensitively, as its comparisons are.
   const chain = new PipeChain(
@@ -80,7 +96,7 @@ export async function queryCommand(argv: string[]): Promise<number> {
   const print = format === "table"
     ? printTable()
     : (o: PipeOutput) => console.log(JSON.stringify(toJson(o)));
-  const rules = [{ id: "query", dialect, ir: { ...ir, pipes: [] } }];
+  const rules = [{ id: "query", dialect, ir: { ...ir, pipes: [] }, lua: lua.host }];
   const engine = new Engine(rules, {
     schema,
     predicates: predicatesFor("query", runtime, rules).predicates,

@@ -55,6 +55,8 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
     enabled: false,
     jit_enabled: true,
     memory_limit_mb: 32,
+    instruction_limit: 100_000,
+    modules_dir: "",
   },
   alerts: {
     outputs: ["stdout"],

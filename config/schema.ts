@@ -158,6 +158,8 @@ export const SCHEMA: TableSpec = {
         enabled: { type: "boolean" },
         jit_enabled: { type: "boolean" },
         memory_limit_mb: POSITIVE,
+        instruction_limit: POSITIVE,
+        modules_dir: { type: "string" },
       },
     },
     alerts: {

@@ -153,12 +153,16 @@ export interface WasmConfig {
 
 /** `[lua]`: custom predicates in Lua. */
 export interface LuaConfig {
-  /** Use the runtime. */
+  /** Allow rules to call Lua predicates (`lua("module.fn", …)`); when false such rules are errors. */
   readonly enabled: boolean;
   /** Compile with the JIT. */
   readonly jit_enabled: boolean;
-  /** Memory limit in MiB. */
+  /** Memory limit of each module's Lua state, in MiB. */
   readonly memory_limit_mb: number;
+  /** Lua instructions per predicate call (and per module load). */
+  readonly instruction_limit: number;
+  /** A further directory of modules besides the rules directory's `lua/` ("" for none). */
+  readonly modules_dir: string;
 }
 
 /** `[alerts.syslog]`: RFC 5424 syslog output. */

@@ -28,7 +28,7 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = Object.freeze({
     "see ebpf.interest_pushdown",
   "wasm.enabled": 'the runtime is chosen with engine.runtime = "wasm"',
   "wasm.instance_pool_size": "one wasm instance per ruleset; events are evaluated one at a time",
-  "lua": "rules run in the js runtime",
+  "lua.jit_enabled": "Lua is interpreted (Lua 5.4 in WebAssembly has no JIT)",
   "performance": "metrics are served at /metrics on http.listen",
   "security.verify_rule_signatures": "rules are loaded from rules.dir unsigned",
   "security.allow_external_rules": "rules are loaded from rules.dir only",

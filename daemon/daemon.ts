@@ -61,7 +61,7 @@ import { openRecorder } from "./record.ts";
 import { outputsOptions } from "./outputs.ts";
 import { runtimeFor } from "./runtime.ts";
 import { ReplaySource } from "./replay_source.ts";
-import { loadRuleset, type Ruleset } from "./ruleset.ts";
+import { loadRuleset, luaLoadOptions, type Ruleset } from "./ruleset.ts";
 import { type LiveSource, SensorSource, type SourceCallbacks } from "./source.ts";
 
 /** Bytes per `[ebpf] ringbuf_size` page. */
@@ -166,7 +166,14 @@ export class Daemon implements DaemonApi {
   }
 
   async #start(): Promise<void> {
-    const loaded = await loadRuleset(this.#opts.rulesDir, this.#schema, 1, this.#opts.builtinRules);
+    const lua = luaLoadOptions(this.#config.lua);
+    const loaded = await loadRuleset(
+      this.#opts.rulesDir,
+      this.#schema,
+      1,
+      this.#opts.builtinRules,
+      lua,
+    );
     if (!loaded.ok) {
       const errors = loaded.diagnostics.filter((d) => d.severity === "error").length;
       throw new DaemonStartError(
@@ -447,11 +454,13 @@ export class Daemon implements DaemonApi {
 
   async #reload(): Promise<ReloadResult> {
     const dir = this.#opts.rulesDir;
+    const lua = luaLoadOptions(this.#config.lua);
     const loaded = await loadRuleset(
       dir,
       this.#schema,
       this.#ruleset.generation + 1,
       this.#opts.builtinRules,
+      lua,
     );
     if (!loaded.ok) {
       const errors = loaded.diagnostics.filter((d) => d.severity === "error").length;

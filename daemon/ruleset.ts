@@ -15,6 +15,8 @@ import {
   loadRulesFromSources,
   type RuleSourceText,
 } from "../rules/loader/mod.ts";
+import type { LuaLoadOptions } from "../rules/loader/lua.ts";
+import type { LuaConfig } from "../config/types.ts";
 
 /** A loaded ruleset. */
 export interface Ruleset {
@@ -39,21 +41,33 @@ export type RulesetLoad =
   | { ok: true; ruleset: Ruleset }
   | { ok: false; diagnostics: Diagnostic[] };
 
+/** The loader's Lua settings from `[lua]`. */
+export function luaLoadOptions(c: LuaConfig): LuaLoadOptions {
+  return {
+    enabled: c.enabled,
+    memoryLimitMb: c.memory_limit_mb,
+    instructionLimit: c.instruction_limit,
+    modulesDir: c.modules_dir || undefined,
+  };
+}
+
 /**
- * Loads `dir` against `schema` in ECS mode, as generation `generation`.
- * Without a directory: the rule files `builtin` (the embedded default
- * ruleset), else an empty ruleset.
+ * Loads `dir` against `schema` in ECS mode, as generation `generation`,
+ * with `[lua]` settings `lua` for rules that call Lua predicates. Without a
+ * directory: the rule files `builtin` (the embedded default ruleset), else an
+ * empty ruleset.
  */
 export async function loadRuleset(
   dir: string | undefined,
   schema: Schema,
   generation: number,
   builtin?: readonly RuleSourceText[],
+  lua?: LuaLoadOptions,
 ): Promise<RulesetLoad> {
   if (dir === undefined && builtin === undefined) {
     return { ok: true, ruleset: makeRuleset([], undefined, generation, [], []) };
   }
-  const options = { schema, schemaMode: "ecs" as const };
+  const options = { schema, schemaMode: "ecs" as const, lua };
   const r = dir === undefined
     ? loadRulesFromSources([...builtin!], options)
     : await loadRules(dir, options);

@@ -36,6 +36,7 @@ import {
   compileEventQuery,
   compileGetter,
   compilePredicate,
+  type LuaHost,
   type Predicate,
   type RuntimeContext,
 } from "../runtimes/js/mod.ts";
@@ -47,6 +48,8 @@ export interface EngineRule {
   ir: RuleIR;
   /** Conditions that silence a match when any matched event satisfies one. */
   suppressions?: readonly IrExpr[];
+  /** Runs the rule's `lua()` predicates; the loader sets it for rules that call Lua. */
+  lua?: LuaHost;
 }
 
 /** Where a predicate sits in the rule list, for runtimes that compile a whole ruleset ahead. */
@@ -178,7 +181,7 @@ export class Engine {
     const compile: PredicateCompiler = opts.predicates ?? ((q, ctx) => compileEventQuery(q, ctx));
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i];
-      const ctx = this.#context(r.dialect);
+      const ctx = { ...this.#context(r.dialect), rule: r.id, lua: r.lua };
       this.#suppress[i] = r.suppressions?.length
         ? r.suppressions.map((s, index) =>
           compile({ category: "any", predicate: s }, ctx, { rule: i, part: "suppression", index })

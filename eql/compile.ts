@@ -16,6 +16,12 @@ export type Dialect = "elastic" | "legacy";
 /** A manifest global's value: a scalar or a list of scalars. */
 export type GlobalValue = string | number | boolean | null | (string | number | boolean | null)[];
 
+/** Resolves the names of custom Lua predicates, `lua("module.fn", …)`, at compile time. */
+export interface LuaResolver {
+  /** Null when Lua function `fn` of `module` exists; otherwise why not, as a message. */
+  resolve(module: string, fn: string): string | null;
+}
+
 /** Options shared by {@link compileQuery} and {@link compileExpression}. */
 export interface CompileOptions {
   /** Dialect; `elastic` when omitted. */
@@ -33,6 +39,8 @@ export interface CompileOptions {
    * replay): pipes that need the whole stream are errors.
    */
   streaming?: boolean;
+  /** The loaded Lua modules; without it every `lua()` call is an error. */
+  lua?: LuaResolver;
 }
 
 /** The result of compiling a query: `ir` is present exactly when there is no error. */
@@ -57,6 +65,7 @@ function analyzeOptions(source: string, o: CompileOptions): AnalyzeOptions {
     globals: o.globals ?? {},
     origin: o.origin ?? { file: "<query>" },
     streaming: o.streaming ?? false,
+    lua: o.lua,
     source,
   };
 }

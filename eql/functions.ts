@@ -69,9 +69,11 @@ export interface FunctionSpec {
   /**
    * `bind`: legacy `arraySearch`/`arrayCount` (argument 1 is an identifier
    * naming the bound variable, argument 2 the predicate over it); `safe`:
-   * evaluates its argument and turns any error into `null`.
+   * evaluates its argument and turns any error into `null`; `lua`: a
+   * custom predicate in Lua, `lua("module.fn", …)`, run by the host (the
+   * compiler resolves the name, nothing folds it).
    */
-  special?: "bind" | "safe";
+  special?: "bind" | "safe" | "lua";
   /**
    * Evaluates the function; undefined only for `special` entries. The
    * runtime passes `caseInsensitive` true for `~` calls and for every call
@@ -538,6 +540,17 @@ const checkString = (value: Value): LiteralProblem | null => {
   return typeof s === "string" ? null : s;
 };
 
+/** `module.fn`: two Lua identifiers (module names are file names under `lua/`). */
+export const LUA_REF = /^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$/;
+
+const checkLuaRef = (value: Value): LiteralProblem | null => {
+  const s = requireString(value);
+  if (typeof s !== "string") return s;
+  return LUA_REF.test(s)
+    ? null
+    : { error: `expected "module.function" naming a Lua function, found ${JSON.stringify(s)}` };
+};
+
 const checkRadix = (value: Value): LiteralProblem | null => {
   if (value === null) return null;
   if (typeof value === "number" && Number.isInteger(value) && value >= 2 && value <= 36) {
@@ -711,6 +724,19 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     returns: "number",
     insensitiveVariant: false,
     impl: legacyLength,
+  },
+  {
+    name: "lua",
+    dialects: BOTH,
+    params: ["string"],
+    rest: "any",
+    minArgs: 1,
+    maxArgs: Infinity,
+    returns: "any",
+    insensitiveVariant: false,
+    literalArgs: [0],
+    checkLiteral: checkLuaRef,
+    special: "lua",
   },
   ...["match", "matchLite"].map((name): FunctionSpec => ({
     name,

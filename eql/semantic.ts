@@ -20,10 +20,16 @@ import type {
   Step,
   TimeUnit,
 } from "./ast.ts";
-import type { Dialect, GlobalValue } from "./compile.ts";
+import type { Dialect, GlobalValue, LuaResolver } from "./compile.ts";
 import { type Diagnostic, locate, type Severity, type SourceOrigin } from "./errors.ts";
 import type { IrEventQuery, IrExpr, IrPipe, IrStep, RuleIR } from "./ir.ts";
-import { type ArgType, type FunctionSpec, lookupFunction, mustBeLiteral } from "./functions.ts";
+import {
+  type ArgType,
+  type FunctionSpec,
+  lookupFunction,
+  LUA_REF,
+  mustBeLiteral,
+} from "./functions.ts";
 import { translateLuceneRegex } from "./lucene_regex.ts";
 import { foldExpr } from "./fold.ts";
 import type { Value } from "./value.ts";
@@ -86,6 +92,8 @@ export interface AnalyzeOptions {
   origin: SourceOrigin;
   /** Rules on an unbounded stream: reject pipes that need the whole stream. */
   streaming: boolean;
+  /** Resolves `lua("module.fn", …)`; absent: no Lua modules are loaded. */
+  lua?: LuaResolver;
   source: string;
 }
 
@@ -628,6 +636,7 @@ class Analyzer {
         }
       }
     });
+    if (spec.special === "lua" && args[0]) this.luaRef(args[0]);
     const type: ValueType = spec.returns === "any" ? UNKNOWN : spec.returns;
     return this.fold(
       {
@@ -639,6 +648,17 @@ class Analyzer {
       type,
       `${spec.name}()`,
     );
+  }
+
+  /** `lua("module.fn", …)`: the module and function must be loaded (a bad literal is reported already). */
+  private luaRef(a: { t: Typed; at: number }): void {
+    const ref = a.t.ir.op === "const" ? a.t.ir.value : null;
+    const m = typeof ref === "string" ? LUA_REF.exec(ref) : null;
+    if (!m) return;
+    const problem = this.o.lua
+      ? this.o.lua.resolve(m[1], m[2])
+      : `lua(${JSON.stringify(ref)}): no Lua modules are loaded here`;
+    if (problem) this.error(a.at, problem);
   }
 
   /** Legacy arraySearch/arrayCount(array, var, condition): the condition sees `var` bound to each element. */

@@ -5,7 +5,8 @@
  * @module
  */
 import { compileExpression, compileQuery } from "../../eql/compile.ts";
-import type { Dialect, GlobalValue } from "../../eql/compile.ts";
+import type { Dialect, GlobalValue, LuaResolver } from "../../eql/compile.ts";
+import type { LuaHost } from "../../runtimes/js/types.ts";
 import type { Diagnostic } from "../../eql/errors.ts";
 import type { IrExpr } from "../../eql/ir.ts";
 import type { Schema, SchemaMode } from "../../engine/schema.ts";
@@ -23,6 +24,8 @@ export interface CompileContext {
   globals: Record<string, GlobalValue>;
   /** Dialect for rules that name none. */
   dialect: Dialect;
+  /** The loaded Lua modules, for `lua()` calls. */
+  lua?: LuaResolver & LuaHost;
 }
 
 /** Compiles a boolean expression (a suppression condition) in `file`; undefined on error. */
@@ -40,6 +43,7 @@ export function compileCondition(
       schemaMode: ctx.schemaMode,
       globals: ctx.globals,
       origin,
+      lua: ctx.lua,
     }));
   diagnostics.push(...r.diagnostics);
   if (r.diagnostics.some((d) => d.severity === "error")) return undefined;
@@ -67,6 +71,7 @@ export function compileRule(
       origin,
       // Rules run on an unbounded stream (live or replay).
       streaming: true,
+      lua: ctx.lua,
     }));
   diagnostics.push(...r.diagnostics);
   let ok = !r.diagnostics.some((d) => d.severity === "error");
@@ -104,5 +109,6 @@ export function compileRule(
     ast: r.ast,
     ir: r.ir,
     suppressions: [...suppressions, ...extra],
+    ...(ctx.lua ? { lua: ctx.lua } : {}),
   };
 }

@@ -9,6 +9,7 @@ import type { Diagnostic } from "../../eql/errors.ts";
 import { isRuleFileName } from "./classify.ts";
 import { MANIFEST_NAMES } from "./manifest.ts";
 import { loadRulesFromSources } from "./load.ts";
+import { prepareLua } from "./lua.ts";
 import type { LoadOptions, LoadResult, RuleSourceText } from "./types.ts";
 
 // Rule files are small; a huge file is a mistake (or an attack), not a rule.
@@ -25,12 +26,19 @@ export interface ReadSources {
  * sorted order (hidden entries skipped); files other than `.eql`, `.yaml`,
  * `.yml`, `.json` and `.toml` are ignored. A single file is loaded with the
  * metadata file of a `.eql` and the manifest of the nearest directory at or
- * above it that has one (its ruleset's globals), if any.
+ * above it that has one (its ruleset's globals), if any. When a rule calls
+ * `lua()`, the Lua modules are loaded first (see `lua.ts`).
  */
 export async function loadRules(path: string, options: LoadOptions = {}): Promise<LoadResult> {
   const read = await readRuleSources(path);
-  const result = loadRulesFromSources(read.sources, options);
-  return { ...result, diagnostics: [...read.diagnostics, ...result.diagnostics] };
+  const lua = options.luaModules
+    ? { host: options.luaModules, diagnostics: [] }
+    : await prepareLua(path, read.sources.map((s) => s.text), options.lua);
+  const result = loadRulesFromSources(read.sources, { ...options, luaModules: lua.host });
+  return {
+    ...result,
+    diagnostics: [...read.diagnostics, ...lua.diagnostics, ...result.diagnostics],
+  };
 }
 
 /** Collects the rule files under `path` (see {@link loadRules}) without loading them. */

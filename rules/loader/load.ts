@@ -93,6 +93,7 @@ export function loadRulesFromSources(
     schemaMode: options.schemaMode ?? "ecs",
     globals: manifest?.manifest.globals ?? {},
     dialect: options.dialect ?? "elastic",
+    lua: options.luaModules,
   };
   const known = new Set([...firstById.keys(), ...rejected.flatMap((r) => (r.id ? [r.id] : []))]);
   const extra = compileManifestSuppressions(ctx, manifest, files, known, diagnostics);

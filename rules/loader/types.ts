@@ -8,6 +8,8 @@ import type { Query } from "../../eql/ast.ts";
 import type { IrExpr, RuleIR } from "../../eql/ir.ts";
 import type { Dialect, GlobalValue } from "../../eql/compile.ts";
 import type { Schema, SchemaMode } from "../../engine/schema.ts";
+import type { LuaHost } from "../../runtimes/js/types.ts";
+import type { LuaLoadOptions, LuaModuleHost } from "./lua.ts";
 
 /** One input file for {@link loadRulesFromSources}: its path (as reported) and text. */
 export interface RuleSourceText {
@@ -23,6 +25,10 @@ export interface LoadOptions {
   schema?: Schema;
   /** Dialect of rules that do not name one; `elastic` when omitted. */
   dialect?: Dialect;
+  /** Lua settings for {@link loadRules}, which loads the modules when a rule calls `lua()`. */
+  lua?: LuaLoadOptions;
+  /** The loaded Lua modules (set by `loadRules`); without them every `lua()` call is an error. */
+  luaModules?: LuaModuleHost;
 }
 
 /** The file formats a rule can come from. */
@@ -77,6 +83,8 @@ export interface LoadedRule extends RuleMetadata {
   ir: RuleIR;
   /** The rule's own suppressions, then the manifest's that apply to it. */
   suppressions: IrExpr[];
+  /** Runs the rule's `lua()` predicates (present when Lua modules were loaded). */
+  lua?: LuaHost;
 }
 
 /** A manifest suppression: events matching any condition do not alert. */

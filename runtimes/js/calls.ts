@@ -46,8 +46,8 @@ export function arithImpl(op: ArithOp, dialect: Dialect): Impl {
   return implOf(ARITH_FUNCTIONS[op], dialect);
 }
 
-/** The table's special handling of a call: `bind` (arraySearch/arrayCount), `safe`, or none. */
-export function specialOf(name: string, dialect: Dialect): "bind" | "safe" | undefined {
+/** The table's special handling of a call: `bind` (arraySearch/arrayCount), `safe`, `lua`, or none. */
+export function specialOf(name: string, dialect: Dialect): "bind" | "safe" | "lua" | undefined {
   return lookupFunction(name, dialect)?.special;
 }
 

@@ -451,6 +451,15 @@ class Gen {
       const walk = this.p.runtime(ir.fn === "arrayCount" ? "countArray" : "searchArray");
       return `${walk}(${this.v(arrayIr)}, ${h}, ev, ${this.body.env})`;
     }
+    if (special === "lua") {
+      const lua = this.p.ctx.lua;
+      const [ref, ...args] = ir.args;
+      if (lua === undefined || ref.op !== "const" || typeof ref.value !== "string") {
+        throw new Error("lua() predicates need the rule's Lua modules, and none were given");
+      }
+      const fn = lua.bind(ref.value, this.p.ctx.rule ?? "<query>");
+      return this.callImpl(fn, args, false);
+    }
     const cidr = literalCidrMatch(ir.fn, ir.args, dialect);
     if (cidr !== undefined) return `${this.p.constant(cidr)}(${this.v(ir.args[0])})`;
     return this.callImpl(implOf(ir.fn, dialect), ir.args, ir.caseInsensitive);

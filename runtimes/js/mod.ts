@@ -51,6 +51,9 @@
  *   `arraySearch`/`arrayCount` bind each element of a list in a new frame
  *   (not a list: false / 0, as Endgame's engine answers), and bound
  *   variables are resolved to frame distances at compile time.
+ *   `lua("module.fn", …)` calls the context's Lua host with the other
+ *   arguments; its result is a value like any function's (null when the
+ *   predicate fails, which the host reports).
  * - A value used as a condition is true only when it is `true` (any element
  *   of a list); `false`, null, a missing value and anything else are false.
  * - Legacy subscripts `field[i]` read element `i` of a list; out of range or
@@ -66,7 +69,7 @@ import type { IrEventQuery, IrExpr } from "../../eql/ir.ts";
 import type { Getter, Predicate, RuntimeContext } from "./types.ts";
 import { generatedEventQuery, generatedGetter, generatedPredicate } from "./codegen.ts";
 
-export type { Getter, Predicate, RuntimeContext } from "./types.ts";
+export type { Getter, LuaHost, Predicate, RuntimeContext } from "./types.ts";
 export type { Lineage } from "../../engine/lineage_api.ts";
 
 /**

@@ -23,6 +23,20 @@ export interface RuntimeContext {
    * compiling a lineage node throws an Error saying so.
    */
   lineage?: Lineage;
+  /** Runs custom Lua predicates (`lua("module.fn", …)`); compiling such a call without it throws. */
+  lua?: LuaHost;
+  /** Id of the rule being compiled, for the errors of its Lua predicates. */
+  rule?: string;
+}
+
+/**
+ * The host of custom Lua predicates, as the compiled code calls them. A
+ * bound function never throws: a Lua error or limit is reported by the host
+ * (naming the rule, the function and the reason) and reads as null.
+ */
+export interface LuaHost {
+  /** The function `ref` ("module.fn"), called for rule `rule` with the call's other arguments. */
+  bind(ref: string, rule: string): (args: readonly Value[]) => Value;
 }
 
 /** A compiled condition: true exactly when the condition holds. */

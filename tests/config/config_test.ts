@@ -89,7 +89,7 @@ Deno.test("defaults: every schema key has a default and every default a schema k
     );
   const keys = schemaKeys().filter((k) => k !== "alerts.type").sort();
   assert.deepEqual(leaves(DEFAULT_CONFIG).sort(), keys);
-  assert.equal(keys.length, 64);
+  assert.equal(keys.length, 66);
 });
 
 Deno.test("defaults: a file stating every default loads to the defaults", () => {
@@ -143,8 +143,8 @@ Deno.test("seed example: loads with warnings only, each naming an unimplemented 
     'the runtime is chosen with engine.runtime = "wasm"',
     `${f}:71:1: warning: wasm.instance_pool_size is not implemented yet and is ignored; ` +
     "one wasm instance per ruleset; events are evaluated one at a time",
-    `${f}:79:1: warning: [lua] is not implemented yet and is ignored ` +
-    "(enabled, jit_enabled, memory_limit_mb); rules run in the js runtime",
+    `${f}:84:1: warning: lua.jit_enabled is not implemented yet and is ignored; ` +
+    "Lua is interpreted (Lua 5.4 in WebAssembly has no JIT)",
     `${f}:108:1: warning: [performance] is not implemented yet and is ignored ` +
     "(enable_profiling, metrics_enabled, metrics_host, metrics_port, report_interval_sec); " +
     "metrics are served at /metrics on http.listen",

@@ -20,9 +20,13 @@ const lg = (name: string, ...args: Value[]) => call("legacy", name, args, true);
 // ---------------------------------------------------------------------------
 // The table
 
-Deno.test("each dialect has exactly its reference functions", () => {
+Deno.test("each dialect has exactly its reference functions, plus Kestrel's lua()", () => {
+  // lua("module.fn", …) is Kestrel's one extension, in both dialects.
+  const extensions = FUNCTIONS.filter((f) => f.special === "lua");
+  assert.deepEqual(extensions.map((f) => [f.name, f.dialects]), [["lua", ["elastic", "legacy"]]]);
   const names = (d: Dialect) =>
-    FUNCTIONS.filter((f) => f.dialects.includes(d)).map((f) => f.name).sort();
+    FUNCTIONS.filter((f) => f.dialects.includes(d) && f.special !== "lua").map((f) => f.name)
+      .sort();
   assert.deepEqual(names("elastic"), [
     "add",
     "between",
