@@ -133,9 +133,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     config = loaded;
   }
   const mode = values.mode === "detect" || values.mode === "enforce" ? values.mode : undefined;
-  const rulesDir = values.rules ?? (values.config !== undefined ? config.rules.dir : undefined);
+  const rulesDir = values.rules ?? (config.rules.dir || undefined);
   if (rulesDir === undefined) {
-    console.error("kestrel run: no --rules given: running the built-in default ruleset");
+    console.error("kestrel run: no rules directory given: running the built-in default ruleset");
   }
 
   let daemon: Daemon;

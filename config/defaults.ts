@@ -110,7 +110,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
     time_compression_ratio: 1.0,
   },
   rules: {
-    dir: "/etc/kestrel/rules",
+    dir: "",
   },
   integration: {},
 });

@@ -232,7 +232,7 @@ export const SCHEMA: TableSpec = {
     },
     rules: {
       keys: {
-        dir: { type: "string", check: nonEmpty },
+        dir: { type: "string" },
       },
     },
     integration: { keys: {}, open: true },

@@ -276,7 +276,7 @@ export interface ReplayConfig {
 
 /** `[rules]`. */
 export interface RulesConfig {
-  /** Rule directory loaded at start and on reload. */
+  /** Rule directory loaded at start and on reload; "" for the built-in default ruleset. */
   readonly dir: string;
 }
 

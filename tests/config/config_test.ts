@@ -68,7 +68,7 @@ Deno.test("defaults: an empty file is the embedded defaults, frozen", () => {
   assert.equal(r.config.replay.record_dir, "/var/lib/kestrel/recordings");
   assert.equal(r.config.ebpf.ringbuf_size, 1024); // 4 MiB, the sensor's default ring
   assert.equal(r.config.engine.runtime, "js");
-  assert.equal(r.config.rules.dir, "/etc/kestrel/rules");
+  assert.equal(r.config.rules.dir, "");
   assert.ok(Object.isFrozen(r.config) && Object.isFrozen(r.config.alerts.syslog));
   assert.ok(Object.isFrozen(r.config.alerts.outputs));
 });

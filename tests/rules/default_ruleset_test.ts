@@ -56,7 +56,7 @@ Deno.test("kestrel run without a rules directory runs the built-in default rules
   const ws = await Workspace.create("default-rules");
   let d: DaemonProcess | undefined;
   try {
-    // No --config (a config file's [rules] dir defaults to /etc/kestrel/rules) and no --rules.
+    // No --rules, and no config file naming a rules directory.
     const tmpExec = execEvent(1, {
       pid: 4242,
       entity_id: "e-4242",
@@ -68,7 +68,7 @@ Deno.test("kestrel run without a rules directory runs the built-in default rules
     const log = await ws.write("logs/events.ndjson", tmpExec + "\n");
     d = await DaemonProcess.start(["--replay", log]);
     assert.ok(d.url, d.stderr.text);
-    assert.match(d.stderr.text, /no --rules given: running the built-in default ruleset/);
+    assert.match(d.stderr.text, /no rules directory given: running the built-in default ruleset/);
     const health = await d.get("/api/v1/health");
     const ruleset = health.body.ruleset as Record<string, unknown>;
     assert.equal(ruleset.version, "1.0.0");

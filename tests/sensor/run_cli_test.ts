@@ -216,7 +216,7 @@ Deno.test("kestrel run unprivileged: one clear message, exit 2, no stack trace",
   assert.equal(r.stdout, "");
   assert.equal(
     r.stderr,
-    "kestrel run: no --rules given: running the built-in default ruleset\n" +
+    "kestrel run: no rules directory given: running the built-in default ruleset\n" +
       `kestrel run: cannot collect kernel events: needs root or CAP_BPF + CAP_PERFMON (running as uid ${
         isRoot() ? 65534 : Deno.uid()
       })\n`,
