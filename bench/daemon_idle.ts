@@ -1,7 +1,7 @@
 /**
  * The daemon's own costs, two figures:
  *
- * 1. Idle resident memory of `kestrel run` with the fixture corpus as the
+ * 1. Idle resident memory of `kestrel run` with the built-in default
  *    ruleset, BPF attached and the REST API up (one health request
  *    served), sampled from `/proc/PID/status` over the idle period, beside
  *    a bare `Deno.serve` hello-world after one request. Budget: at most
@@ -26,7 +26,6 @@ const idleSeconds = Number(Deno.args[0] ?? 30);
 const loadSeconds = Number(Deno.args[1] ?? 20);
 const rate = Number(Deno.args[2] ?? 100_000);
 const ROOT = new URL("../", import.meta.url).pathname;
-const CORPUS = `${ROOT}tests/fixtures/rules/corpus`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (kb: number) => (kb / 1024).toFixed(1);
@@ -65,7 +64,7 @@ await Deno.writeTextFile(
 
 // ---------------------------------------------------------------- 1. idle memory
 async function idleMemory(): Promise<void> {
-  const { child, url } = await startDaemon(["--config", `${dir}/kestrel.toml`, "--rules", CORPUS]);
+  const { child, url } = await startDaemon(["--config", `${dir}/kestrel.toml`]);
   await (await fetch(`${url}/api/v1/health`)).text();
   await sleep(2000); // let start-up settle
   let peak = 0;
@@ -81,7 +80,7 @@ async function idleMemory(): Promise<void> {
   console.log("| process | RSS | peak RSS | anon / file MB |");
   console.log("|---|---|---|---|");
   console.log(
-    `| \`kestrel run\`, 41 corpus rules, BPF + REST up, idle ${idleSeconds} s | ${
+    `| \`kestrel run\`, default ruleset, BPF + REST up, idle ${idleSeconds} s | ${
       mb(mem.rss)
     } MB | ${mb(peak)} MB | ${mb(mem.anon)} / ${mb(mem.file)} |`,
   );
@@ -131,8 +130,6 @@ async function healthUnderLoad(): Promise<void> {
   const { child, url } = await startDaemon([
     "--config",
     `${dir}/kestrel.toml`,
-    "--rules",
-    CORPUS,
     "--replay",
     fifo,
   ]);
@@ -174,7 +171,7 @@ async function healthUnderLoad(): Promise<void> {
     } ms | ${xs[xs.length - 1].toFixed(2)} ms |`;
   console.log("| `GET /api/v1/health` | requests | p50 | p99 | max |");
   console.log("|---|---|---|---|---|");
-  console.log(row("daemon idle (replay source, 41 rules)", baseline));
+  console.log(row("daemon idle (replay source, default ruleset)", baseline));
   console.log(
     row(
       `${
