@@ -30,6 +30,8 @@ Options:
   --config FILE            configuration file (default: the embedded defaults)
   --rules DIR              rule directory or file, over [rules] dir (none: the
                            built-in default ruleset)
+  --package DIR            run a rule package (kestrel compile) in its WebAssembly
+                           module instead of any rules directory, over [engine] package
   --listen HOST:PORT       REST API address, over [http] listen (port 0: any free port)
   --replay FILE|-          read live events from an NDJSON log instead of the kernel
   --events-out FILE        also write every decoded event as NDJSON (replay format)
@@ -96,6 +98,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags("run", argv, {
     config: { type: "string" },
     rules: { type: "string" },
+    package: { type: "string" },
     listen: { type: "string" },
     replay: { type: "string" },
     mode: { type: "string" },
@@ -133,8 +136,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     config = loaded;
   }
   const mode = values.mode === "detect" || values.mode === "enforce" ? values.mode : undefined;
+  const packageDir = values.package ?? (config.engine.package || undefined);
+  if (packageDir !== undefined && values.rules !== undefined) {
+    throw new UsageError("kestrel run: --rules and --package exclude each other");
+  }
   const rulesDir = values.rules ?? (config.rules.dir || undefined);
-  if (rulesDir === undefined) {
+  if (packageDir !== undefined) {
+    console.error(`kestrel run: running the rule package ${packageDir}`);
+  } else if (rulesDir === undefined) {
     console.error("kestrel run: no rules directory given: running the built-in default ruleset");
   }
 
@@ -144,6 +153,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       config,
       rulesDir,
       builtinRules: rulesDir === undefined ? DEFAULT_RULE_FILES : undefined,
+      packageDir,
       listen: values.listen,
       replay: values.replay,
       ringBytes,

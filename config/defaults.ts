@@ -30,6 +30,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
     channel_size: 50_000,
     batch_size: 100,
     runtime: "js",
+    package: "",
     event_timeout_ms: 1000,
   },
   nfa: {

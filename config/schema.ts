@@ -119,6 +119,7 @@ export const SCHEMA: TableSpec = {
         channel_size: POSITIVE,
         batch_size: POSITIVE,
         runtime: { type: "string", enum: RUNTIMES },
+        package: { type: "string" },
         event_timeout_ms: POSITIVE,
       },
     },

@@ -109,6 +109,8 @@ export interface EngineConfig {
   readonly batch_size: number;
   /** Where rule predicates run. */
   readonly runtime: Runtime;
+  /** A rule package directory (`kestrel compile`) to run instead of a rules directory; "" for none. */
+  readonly package: string;
   /** Longest processing time of one event, in ms. */
   readonly event_timeout_ms: number;
 }

@@ -22,7 +22,7 @@
 import type { Config, Mode } from "../config/types.ts";
 import { type Diagnostic, formatDiagnostics } from "../eql/errors.ts";
 import { serializeAlert } from "../engine/alerts.ts";
-import type { Match } from "../engine/engine.ts";
+import type { Match, PredicateCompiler } from "../engine/engine.ts";
 import { Schema } from "../engine/schema.ts";
 import {
   type Alert,
@@ -59,9 +59,16 @@ import { Enforcement } from "./enforcement.ts";
 import { hostId } from "../engine/procs.ts";
 import { openRecorder } from "./record.ts";
 import { outputsOptions } from "./outputs.ts";
-import { runtimeFor } from "./runtime.ts";
+import { packagePredicates, runtimeFor } from "./runtime.ts";
 import { ReplaySource } from "./replay_source.ts";
-import { loadRuleset, luaLoadOptions, type Ruleset } from "./ruleset.ts";
+import {
+  loadPackageRuleset,
+  loadRuleset,
+  luaLoadOptions,
+  type Ruleset,
+  type RulesetLoad,
+} from "./ruleset.ts";
+import type { RulePackage } from "../runtimes/wasm/package.ts";
 import { type LiveSource, SensorSource, type SourceCallbacks } from "./source.ts";
 
 /** Bytes per `[ebpf] ringbuf_size` page. */
@@ -77,6 +84,8 @@ export interface DaemonOptions {
   rulesDir?: string;
   /** Rule files to run when there is no `rulesDir` (the embedded default ruleset); none: no rules. */
   builtinRules?: readonly RuleSourceText[];
+  /** A rule package to run instead of any rules directory (`--package`, else `[engine] package`). */
+  packageDir?: string;
   /** `host:port` of the REST API (`--listen`, else `[http] listen`). */
   listen?: string;
   /** Read live events from this NDJSON log (`-`: standard input) instead of the kernel. */
@@ -132,6 +141,8 @@ export class Daemon implements DaemonApi {
   readonly #latency = new Histogram();
   readonly #started = performance.now();
   #ruleset!: Ruleset;
+  /** The package each package ruleset's rules came from (the sources hand back the same array). */
+  #packages = new WeakMap<readonly LoadedRule[], RulePackage>();
   #outputs: OutputSet | undefined;
   #source: LiveSource | undefined;
   #server: RunningServer | undefined;
@@ -166,14 +177,7 @@ export class Daemon implements DaemonApi {
   }
 
   async #start(): Promise<void> {
-    const lua = luaLoadOptions(this.#config.lua);
-    const loaded = await loadRuleset(
-      this.#opts.rulesDir,
-      this.#schema,
-      1,
-      this.#opts.builtinRules,
-      lua,
-    );
+    const loaded = await this.#loadRules(1);
     if (!loaded.ok) {
       const errors = loaded.diagnostics.filter((d) => d.severity === "error").length;
       throw new DaemonStartError(
@@ -338,9 +342,30 @@ export class Daemon implements DaemonApi {
     );
   }
 
-  /** The `[engine] runtime` for each ruleset the sources build an engine for. */
-  #predicates() {
-    return runtimeFor(this.#config, (line) => this.#log(line));
+  /** The rule package, else the rules directory, else the built-in rules, as `generation`. */
+  async #loadRules(generation: number): Promise<RulesetLoad> {
+    const { packageDir, rulesDir, builtinRules } = this.#opts;
+    if (packageDir === undefined) {
+      const lua = luaLoadOptions(this.#config.lua);
+      return await loadRuleset(rulesDir, this.#schema, generation, builtinRules, lua);
+    }
+    const loaded = await loadPackageRuleset(packageDir, this.#schema, generation);
+    if (loaded.ok) this.#packages.set(loaded.ruleset.enabled, loaded.ruleset.package!);
+    return loaded;
+  }
+
+  /**
+   * The predicate runtime for each ruleset the sources build an engine for:
+   * a package's rules run in its own module (a fresh instance per engine),
+   * others in `[engine] runtime`.
+   */
+  #predicates(): (rules: readonly LoadedRule[]) => PredicateCompiler | undefined {
+    const runtime = runtimeFor(this.#config, (line) => this.#log(line));
+    return (rules) => {
+      const pkg = this.#packages.get(rules);
+      if (pkg) return packagePredicates(pkg, rules, this.#config, (line) => this.#log(line));
+      return runtime?.(rules);
+    };
   }
 
   #quotas() {
@@ -453,15 +478,8 @@ export class Daemon implements DaemonApi {
   }
 
   async #reload(): Promise<ReloadResult> {
-    const dir = this.#opts.rulesDir;
-    const lua = luaLoadOptions(this.#config.lua);
-    const loaded = await loadRuleset(
-      dir,
-      this.#schema,
-      this.#ruleset.generation + 1,
-      this.#opts.builtinRules,
-      lua,
-    );
+    const dir = this.#opts.packageDir ?? this.#opts.rulesDir;
+    const loaded = await this.#loadRules(this.#ruleset.generation + 1);
     if (!loaded.ok) {
       const errors = loaded.diagnostics.filter((d) => d.severity === "error").length;
       this.#log(formatDiagnostics(loaded.diagnostics));

@@ -17,6 +17,8 @@ import {
 } from "../rules/loader/mod.ts";
 import type { LuaLoadOptions } from "../rules/loader/lua.ts";
 import type { LuaConfig } from "../config/types.ts";
+import { parseQuery } from "../eql/parse.ts";
+import { PackageError, readPackage, type RulePackage } from "../runtimes/wasm/package.ts";
 
 /** A loaded ruleset. */
 export interface Ruleset {
@@ -34,6 +36,8 @@ export interface Ruleset {
   readonly warnings: readonly Diagnostic[];
   /** Notes of the load (skipped files). */
   readonly notes: readonly LoadNote[];
+  /** The rule package the rules came from (`[engine] package`): its module runs them. */
+  readonly package?: RulePackage;
 }
 
 /** A load that gave a ruleset, or every diagnostic of one that did not. */
@@ -78,6 +82,46 @@ export async function loadRuleset(
     ok: true,
     ruleset: makeRuleset(r.rules, r.manifest?.version, generation, r.diagnostics, r.notes),
   };
+}
+
+/**
+ * Loads the rule package in `dir` (written by `kestrel compile`) as
+ * generation `generation`: its rules, verified against their hashes and
+ * `schema`, to run in the package's own WebAssembly module. A package that
+ * does not verify is one located error.
+ */
+export async function loadPackageRuleset(
+  dir: string,
+  schema: Schema,
+  generation: number,
+): Promise<RulesetLoad> {
+  let pkg: RulePackage;
+  try {
+    pkg = await readPackage(dir, schema);
+  } catch (e) {
+    if (!(e instanceof PackageError)) throw e;
+    const file = `${dir}/manifest.json`;
+    return {
+      ok: false,
+      diagnostics: [{ severity: "error", message: e.message, file, line: 1, col: 1 }],
+    };
+  }
+  const file = `${dir}/manifest.json`;
+  const rules: LoadedRule[] = [];
+  for (const r of pkg.manifest.rules) {
+    const { ast, diagnostics } = parseQuery(r.query, { file });
+    if (!ast) return { ok: false, diagnostics };
+    rules.push({
+      ...r,
+      enabled: true,
+      falsePositives: [],
+      references: [],
+      source: { file, format: "json", line: 1 },
+      ast,
+    });
+  }
+  const ruleset = makeRuleset(rules, pkg.manifest.ruleset?.version, generation, [], []);
+  return { ok: true, ruleset: { ...ruleset, package: pkg } };
 }
 
 function makeRuleset(

@@ -9,6 +9,33 @@ import type { Config } from "../config/types.ts";
 import type { PredicateCompiler } from "../engine/engine.ts";
 import type { LoadedRule } from "../rules/loader/mod.ts";
 import { WasmCompileError, WasmRuleset } from "../runtimes/wasm/mod.ts";
+import type { RulePackage } from "../runtimes/wasm/package.ts";
+
+/** `[wasm]` limits in the runtime's terms. */
+function wasmLimits(config: Config) {
+  return { fuelLimit: config.wasm.fuel_limit, memoryLimitMb: config.wasm.memory_limit_mb };
+}
+
+/**
+ * The predicates of a rule package's rules: a fresh instance of the
+ * package's own module (so engines never share its memory), limited by
+ * `[wasm]`; rule errors (fuel, memory) are logged and disable the rule.
+ */
+export function packagePredicates(
+  pkg: RulePackage,
+  rules: readonly LoadedRule[],
+  config: Config,
+  log: (line: string) => void,
+): PredicateCompiler {
+  return new WasmRuleset(
+    pkg.wasm,
+    pkg.manifest.sites,
+    pkg.manifest.lineage,
+    rules.map((r) => r.id),
+    wasmLimits(config),
+    (id, message) => log(`kestrel: rule ${id}: ${message}`),
+  ).predicates;
+}
 
 /**
  * Undefined for the JS runtime. For `wasm`, each ruleset gets its own
@@ -22,10 +49,7 @@ export function runtimeFor(
   log: (line: string) => void,
 ): ((rules: readonly LoadedRule[]) => PredicateCompiler | undefined) | undefined {
   if (config.engine.runtime !== "wasm") return undefined;
-  const limits = {
-    fuelLimit: config.wasm.fuel_limit,
-    memoryLimitMb: config.wasm.memory_limit_mb,
-  };
+  const limits = wasmLimits(config);
   return (rules) => {
     try {
       return WasmRuleset.compile(

@@ -89,7 +89,7 @@ Deno.test("defaults: every schema key has a default and every default a schema k
     );
   const keys = schemaKeys().filter((k) => k !== "alerts.type").sort();
   assert.deepEqual(leaves(DEFAULT_CONFIG).sort(), keys);
-  assert.equal(keys.length, 66);
+  assert.equal(keys.length, 67);
 });
 
 Deno.test("defaults: a file stating every default loads to the defaults", () => {
