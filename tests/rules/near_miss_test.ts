@@ -9,63 +9,23 @@
  * sequences never span two cases.
  */
 import assert from "node:assert/strict";
+import {
+  type Case,
+  exec,
+  file,
+  type Json,
+  one,
+  parent,
+  proc,
+  ptrace,
+  replayProblems,
+  type Step,
+  steps,
+} from "./replay_cases.ts";
 
-const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
-const BASE = Date.UTC(2026, 0, 5, 8, 0, 0);
-
-type Json = Record<string, unknown>;
-
-/** One event of a case: its offset in ms from the case's start, and its ECS body. */
-interface Step {
-  ms: number;
-  body: Json;
-}
-
-/** A case: the rule that must fire (`fires`), or none for a near miss. */
-interface Case {
-  name: string;
-  fires?: string;
-  steps: (pid: number) => Step[];
-}
-
-/** The acting process: `name`, `args`, parent `parent` (a name), `extra` merged in. */
-function proc(pid: number, name: string, args: string[], parent = "bash", extra: Json = {}): Json {
-  return {
-    pid,
-    entity_id: `e-${pid}`,
-    name,
-    executable: `/usr/bin/${name}`,
-    args,
-    args_count: args.length,
-    command_line: args.join(" "),
-    parent: { pid: pid + 50, entity_id: `e-${pid + 50}`, name: parent },
-    ...extra,
-  };
-}
-
-function exec(pid: number, name: string, args: string[], parent = "bash", extra: Json = {}): Json {
-  return {
-    event: { category: ["process"], type: ["start"], action: "exec" },
-    process: proc(pid, name, args, parent, extra),
-  };
-}
-
-function file(pid: number, who: string, action: string, path: string, extra: Json = {}): Json {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  const dot = name.lastIndexOf(".");
-  const type = action === "creation" ? "creation" : action === "open" ? "access" : "change";
-  return {
-    event: { category: ["file"], type: [type], action, outcome: "success" },
-    process: proc(pid, who, [who]),
-    file: {
-      path,
-      name,
-      directory: path.slice(0, path.lastIndexOf("/")) || "/",
-      ...(dot > 0 ? { extension: name.slice(dot + 1) } : {}),
-      ...extra,
-    },
-  };
-}
+/** `n` steps 100 ms apart, the i-th made by `f(i)`. */
+const times = (n: number, f: (i: number) => Json): Step[] =>
+  steps(...Array.from({ length: n }, (_, i) => f(i)));
 
 function connect(pid: number, who: string, ip: string, port: number, outcome = "success"): Json {
   return {
@@ -95,19 +55,6 @@ function auth(pid: number, outcome: string, user: string, ip?: string): Json {
   };
 }
 
-function ptrace(pid: number, who: string, request: number, child: number): Json {
-  return {
-    event: { category: ["process"], type: ["access"], action: "ptrace", outcome: "success" },
-    process: proc(pid, who, [who], "bash", { Ext: { ptrace: { request, child_pid: child } } }),
-  };
-}
-
-/** `n` steps 100 ms apart. */
-function times(n: number, f: (i: number) => Json): Step[] {
-  return Array.from({ length: n }, (_, i) => ({ ms: i * 100, body: f(i) }));
-}
-
-const one = (body: Json): Step[] => [{ ms: 0, body }];
 const socketIo = { Ext: { stdin: "socket", stdout: "socket" } };
 const long = (i: number) => `${"a".repeat(60)}.${"b".repeat(50)}.${i}.t.example.net`;
 
@@ -202,21 +149,21 @@ const CASES: Case[] = [
     name: "whoami, uname, ip, getent",
     fires: "discovery-host-enumeration-burst",
     steps: (p) =>
-      [
-        { ms: 0, body: exec(p, "whoami", ["whoami"]) },
-        { ms: 100, body: exec(p + 1, "uname", ["uname", "-a"]) },
-        { ms: 200, body: exec(p + 2, "ip", ["ip", "addr"]) },
-        { ms: 300, body: exec(p + 3, "getent", ["getent", "passwd"]) },
-      ].map((s) => ({ ...s, body: withParent(s.body, p + 90) })),
+      steps(
+        exec(p, "whoami", ["whoami"]),
+        exec(p + 1, "uname", ["uname", "-a"]),
+        exec(p + 2, "ip", ["ip", "addr"]),
+        exec(p + 3, "getent", ["getent", "passwd"]),
+      ).map((s) => ({ ...s, body: withParent(s.body, p + 90) })),
   },
   {
     name: "whoami, uname, ip",
     steps: (p) =>
-      [
-        { ms: 0, body: exec(p, "whoami", ["whoami"]) },
-        { ms: 100, body: exec(p + 1, "uname", ["uname", "-a"]) },
-        { ms: 200, body: exec(p + 2, "ip", ["ip", "addr"]) },
-      ].map((s) => ({ ...s, body: withParent(s.body, p + 90) })),
+      steps(
+        exec(p, "whoami", ["whoami"]),
+        exec(p + 1, "uname", ["uname", "-a"]),
+        exec(p + 2, "ip", ["ip", "addr"]),
+      ).map((s) => ({ ...s, body: withParent(s.body, p + 90) })),
   },
   {
     name: "twenty refused connections",
@@ -364,51 +311,10 @@ const CASES: Case[] = [
 ];
 
 function withParent(body: Json, parentPid: number): Json {
-  const p = body.process as Json;
-  return {
-    ...body,
-    process: { ...p, parent: { pid: parentPid, entity_id: `e-${parentPid}`, name: "bash" } },
-  };
+  return { ...body, process: { ...(body.process as Json), parent: parent(parentPid, "bash") } };
 }
 
 Deno.test("default rules fire on their cases and stay quiet on near misses", async () => {
-  const lines: string[] = [];
-  CASES.forEach((c, i) => {
-    const pid = (i + 1) * 100;
-    for (const s of c.steps(pid)) {
-      const ts = new Date(BASE + i * 600_000 + s.ms).toISOString();
-      lines.push(JSON.stringify({ "@timestamp": ts, host: { name: "h", id: "h1" }, ...s.body }));
-    }
-  });
-  const log = await Deno.makeTempFile({ suffix: ".ndjson" });
-  try {
-    await Deno.writeTextFile(log, lines.join("\n") + "\n");
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${ROOT}main.ts`, "replay", "--rules", `${ROOT}rules`, "--events", log],
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const dec = new TextDecoder();
-    assert.equal(out.code, 0, dec.decode(out.stderr));
-    const fired = new Map<number, Set<string>>();
-    for (const line of dec.decode(out.stdout).split("\n")) {
-      if (line.trim() === "") continue;
-      const alert = JSON.parse(line);
-      const pid = alert.events[0].process.pid as number;
-      const i = Math.floor(pid / 100) - 1;
-      if (!fired.has(i)) fired.set(i, new Set());
-      fired.get(i)!.add(alert.kestrel.rule.id);
-    }
-    const problems: string[] = [];
-    CASES.forEach((c, i) => {
-      const got = [...(fired.get(i) ?? [])].sort();
-      if (c.fires && !got.includes(c.fires)) problems.push(`${c.name}: ${c.fires} did not fire`);
-      if (!c.fires && got.length > 0) problems.push(`${c.name}: ${got.join(", ")} fired`);
-    });
-    assert.deepEqual(problems, []);
-    assert.ok(CASES.some((c) => c.fires) && CASES.some((c) => !c.fires));
-  } finally {
-    await Deno.remove(log);
-  }
+  assert.deepEqual(await replayProblems(CASES), []);
+  assert.ok(CASES.some((c) => c.fires) && CASES.some((c) => !c.fires));
 });
