@@ -11,35 +11,10 @@
 import assert from "node:assert/strict";
 import { bpfTest } from "../ffi/require_bpf.ts";
 import { run, SENSOR_OBJECTS } from "../sensor/live.ts";
+import { DaemonProcess, MAIN } from "../daemon/helpers.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const CORPUS = new URL("../fixtures/rules/corpus/", import.meta.url).pathname;
 const EXTRA = new URL("./fixtures/rules/", import.meta.url).pathname;
-
-/** Collects a stream's text; `until(pattern)` resolves once it has appeared. */
-function collect(stream: ReadableStream<Uint8Array>) {
-  let text = "";
-  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
-  const done = (async () => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      text += chunk;
-      for (const w of waiters.splice(0)) {
-        if (w.pattern.test(text)) w.resolve();
-        else waiters.push(w);
-      }
-    }
-  })();
-  return {
-    get text() {
-      return text;
-    },
-    until(pattern: RegExp): Promise<void> {
-      if (pattern.test(text)) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ pattern, resolve }));
-    },
-    done,
-  };
-}
 
 async function copyDir(from: string, to: string): Promise<void> {
   await Deno.mkdir(to, { recursive: true });
@@ -80,16 +55,10 @@ bpfTest("a live run's recording replays to byte-identical alerts", async () => {
   await Deno.copyFile("/bin/true", payload);
   await Deno.chmod(payload, 0o755);
   const hidden = `/tmp/.kestrel-klog-${crypto.randomUUID().slice(0, 8)}`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "run", "--config", config, "--listen", "127.0.0.1:0"],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const stdout = collect(child.stdout), stderr = collect(child.stderr);
+  const daemon = await DaemonProcess.start(["--config", config]);
+  const { stdout, stderr } = daemon;
   let linger: Deno.ChildProcess | undefined;
   try {
-    await Promise.race([stderr.until(/collecting with \d+ rule\(s\)/), stderr.done]);
     assert.match(
       stderr.text,
       /recording live events to .*\/rec\/kestrel-\d{8}T\d{6}\.\d{3}Z\.klog/,
@@ -108,21 +77,19 @@ bpfTest("a live run's recording replays to byte-identical alerts", async () => {
     linger = new Deno.Command("/bin/sh", {
       args: ["-c", "sleep 30", "kestrel-klog-linger"],
     }).spawn();
-    await within(stdout.until(/"klog_test_lingering_exec"/), 20_000, "the lingering alert");
+    const lingered = await within(
+      stdout.until(/"klog_test_lingering_exec"/),
+      20_000,
+      "the lingering alert",
+    );
+    assert.ok(lingered, `never saw the lingering alert: ${stderr.text}`);
     // An event rule firing after the heartbeat-resolved sequence.
     assert.equal((await run("/bin/sh", ["-c", `${payload}; true`])).code, 0);
     await sleep(1500);
-    child.kill("SIGTERM");
-    const status = await child.status;
-    await Promise.all([stdout.done, stderr.done]);
+    const status = await daemon.stop();
     assert.equal(status.code, 0, stderr.text);
   } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already ended.
-    }
-    await child.status;
+    await daemon.kill();
     linger?.kill("SIGKILL");
     await linger?.status;
     await Deno.remove(hidden).catch(() => {});

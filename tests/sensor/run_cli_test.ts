@@ -10,33 +10,7 @@ import assert from "node:assert/strict";
 import { bpfTest } from "../ffi/require_bpf.ts";
 import { isRoot } from "../../ffi/kernel_env.ts";
 import { marker, run, SENSOR_OBJECTS } from "./live.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-/** Collects a stream's text; `until(text)` resolves once `pattern` has appeared. */
-function collect(stream: ReadableStream<Uint8Array>) {
-  let text = "";
-  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
-  const done = (async () => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      text += chunk;
-      for (const w of waiters.splice(0)) {
-        if (w.pattern.test(text)) w.resolve();
-        else waiters.push(w);
-      }
-    }
-  })();
-  return {
-    get text() {
-      return text;
-    },
-    until(pattern: RegExp): Promise<void> {
-      if (pattern.test(text)) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ pattern, resolve }));
-    },
-    done,
-  };
-}
+import { DaemonProcess, MAIN } from "../daemon/helpers.ts";
 
 /** A config file in `dir` that keeps the daemon's state (the API token) in `dir/data`. */
 async function scratchConfig(dir: string): Promise<string> {
@@ -55,40 +29,23 @@ bpfTest("kestrel run: alerts on stdout, events to --events-out, SIGTERM stops it
     `id: cli_marker\nname: Marker exec\nseverity: low\neql: |\n  process where event.action == "exec" and process.args == "${name}"\n`,
   );
   const eventsOut = `${dir}/events.ndjson`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "run",
-      "--config",
-      config,
-      "--listen",
-      "127.0.0.1:0",
-      "--rules",
-      `${dir}/rules`,
-      "--events-out",
-      eventsOut,
-      "--ringbuf-size",
-      "1M",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const stdout = collect(child.stdout), stderr = collect(child.stderr);
+  const daemon = await DaemonProcess.start([
+    "--config",
+    config,
+    "--rules",
+    `${dir}/rules`,
+    "--events-out",
+    eventsOut,
+    "--ringbuf-size",
+    "1M",
+  ]);
+  const { stdout, stderr } = daemon;
   try {
-    await Promise.race([
-      stderr.until(/collecting with 1 rule\(s\), ring buffer 1,024 KiB/),
-      stderr.done,
-    ]);
-    assert.match(stderr.text, /collecting with 1 rule/, stderr.text);
+    assert.match(stderr.text, /collecting with 1 rule\(s\), ring buffer 1,024 KiB/, stderr.text);
     const sh = await run("/bin/sh", ["-c", ":", name]);
     assert.equal(sh.code, 0);
     // Records committed before the signal are drained before it exits.
-    child.kill("SIGTERM");
-    const status = await child.status;
-    await Promise.all([stdout.done, stderr.done]);
+    const status = await daemon.stop();
     assert.equal(status.code, 0, stderr.text);
     assert.doesNotMatch(stderr.text, /Error:|^\s+at /m);
     const alerts = stdout.text.trim().split("\n").map((l) => JSON.parse(l));
@@ -122,12 +79,7 @@ bpfTest("kestrel run: alerts on stdout, events to --events-out, SIGTERM stops it
     const replayed = replay.stdout.trim().split("\n").map((l) => JSON.parse(l));
     assert.deepEqual(replayed.map((a) => a.kestrel.alert.id), [alert.kestrel.alert.id]);
   } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already ended.
-    }
-    await child.status;
+    await daemon.kill();
     await Deno.remove(dir, { recursive: true });
   }
 }, { objects: SENSOR_OBJECTS });
