@@ -200,6 +200,35 @@ function compileReader(
   return new Function("flat", `return function read(d) { ${lines.join(" ")} };`)(flat);
 }
 
+/**
+ * A one-event cache of lower-cased values shared by all events of one
+ * table: slot `id` holds the folded value of field `id` and the stamp of
+ * the event it was folded for.
+ */
+export interface LowerCache {
+  lowerStamp: Float64Array;
+  lowerValue: (Value | undefined)[];
+}
+
+/**
+ * Field `id` of `ev` (stamped `stamp`) with its strings lower-cased, through
+ * `cache`: an event pays for folding a field once however many rules ask.
+ * `ev.get(id)` must have made room for `id` in the cache.
+ */
+export function cachedLower(
+  cache: LowerCache,
+  stamp: number,
+  ev: Event,
+  id: number,
+): Value | undefined {
+  if (id < cache.lowerStamp.length && cache.lowerStamp[id] === stamp) return cache.lowerValue[id];
+  const v = ev.get(id);
+  const lower = typeof v === "string" ? v.toLowerCase() : Array.isArray(v) ? lowerAll(v) : v;
+  cache.lowerStamp[id] = stamp;
+  cache.lowerValue[id] = lower;
+  return lower;
+}
+
 /** `v` with its strings lower-cased; `v` itself when that changes nothing (no copy per event). */
 function lowerAll(v: Value[]): Value[] {
   let out: Value[] | undefined;
@@ -250,13 +279,7 @@ export class JsonEvent implements Event {
   }
 
   getLower(id: number): Value | undefined {
-    const p = this.#paths;
-    if (id < p.lowerStamp.length && p.lowerStamp[id] === this.#stamp) return p.lowerValue[id];
-    const v = this.get(id);
-    const lower = typeof v === "string" ? v.toLowerCase() : Array.isArray(v) ? lowerAll(v) : v;
-    p.lowerStamp[id] = this.#stamp;
-    p.lowerValue[id] = lower;
-    return lower;
+    return cachedLower(this.#paths, this.#stamp, this, id);
   }
 
   toJSON(): Record<string, unknown> {

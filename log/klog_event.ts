@@ -8,7 +8,7 @@
  * @module
  */
 import type { Value } from "../eql/value.ts";
-import { type Event, formatNanos } from "../engine/event.ts";
+import { cachedLower, type Event, formatNanos } from "../engine/event.ts";
 import type { Schema } from "../engine/schema.ts";
 import { Cursor, Tag } from "./klog_format.ts";
 
@@ -267,13 +267,7 @@ export class KlogEvent implements Event {
   }
 
   getLower(id: number): Value | undefined {
-    const f = this.#fields;
-    if (id < f.lowerStamp.length && f.lowerStamp[id] === this.#stamp) return f.lowerValue[id];
-    const v = this.get(id);
-    const lower = typeof v === "string" ? v.toLowerCase() : Array.isArray(v) ? lowerAll(v) : v;
-    f.lowerStamp[id] = this.#stamp;
-    f.lowerValue[id] = lower;
-    return lower;
+    return cachedLower(this.#fields, this.#stamp, this, id);
   }
 
   /** Points the shared slots at this record's fields. */
@@ -426,16 +420,4 @@ function readValue(c: Cursor, block: KlogBlock, ev: KlogEvent): unknown {
     default:
       throw new RangeError(`unknown value tag ${tag}`);
   }
-}
-
-/** `v` with its strings lower-cased; `v` itself when that changes nothing. */
-function lowerAll(v: Value[]): Value[] {
-  let out: Value[] | undefined;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i];
-    const y = typeof x === "string" ? x.toLowerCase() : Array.isArray(x) ? lowerAll(x) : x;
-    if (out === undefined && y !== x) out = v.slice(0, i);
-    if (out !== undefined) out.push(y);
-  }
-  return out ?? v;
 }
