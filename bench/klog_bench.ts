@@ -22,6 +22,7 @@ import { FieldPaths, toNanos } from "../engine/event.ts";
 import { Engine } from "../engine/engine.ts";
 import { AlertWriter } from "../engine/alert_writer.ts";
 import { fileStream, readNdjsonFile } from "../log/ndjson.ts";
+import { bareParseLoop } from "./bare_parse.ts";
 import { KlogWriter, openKlog } from "../log/klog.ts";
 import { loadRules } from "../rules/loader/mod.ts";
 import { syntheticEvents } from "../samples/synthetic.ts";
@@ -57,18 +58,7 @@ let events = 0;
 }
 const ndBytes = (await Deno.stat(ndjson)).size, kBytes = (await Deno.stat(klog)).size;
 
-async function bareLoop(): Promise<number> {
-  const decoder = new TextDecoder();
-  let rest = "", n = 0;
-  for await (const chunk of fileStream(await Deno.open(ndjson))) {
-    const text = rest + decoder.decode(chunk, { stream: true });
-    const lines = text.split("\n");
-    rest = lines.pop()!;
-    for (const line of lines) if (line) JSON.parse(line), n++;
-  }
-  if (rest) JSON.parse(rest), n++;
-  return n;
-}
+const bareLoop = () => bareParseLoop(ndjson);
 
 let sink = 0n;
 async function klogDecode(materialise: boolean): Promise<number> {
