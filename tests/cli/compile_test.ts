@@ -5,26 +5,10 @@
  * a tampered package, stale rules and rules the Wasm runtime cannot run.
  */
 import assert from "node:assert/strict";
+import { kestrel, ROOT } from "./kestrel.ts";
 import { syntheticEvents } from "../../samples/synthetic.ts";
 
-const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 const CORPUS = `${ROOT}tests/fixtures/rules/corpus`;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function kestrel(args: string[]): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}main.ts`, ...args],
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 async function writeLog(count: number): Promise<string> {
   const path = await Deno.makeTempFile({ suffix: ".ndjson" });

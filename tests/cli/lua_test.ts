@@ -4,20 +4,9 @@
  * byte-identical output, failures included, across runs.
  */
 import assert from "node:assert/strict";
+import { kestrel, ROOT } from "./kestrel.ts";
 
-const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 const RULES = `${ROOT}tests/fixtures/rules/lua_predicates`;
-
-async function kestrel(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}main.ts`, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 function event(n: number, name: string, cmd: string, args: string[]): string {
   return JSON.stringify({

@@ -4,29 +4,10 @@
  * compiled binary takes).
  */
 import assert from "node:assert/strict";
+import { deno, ROOT } from "./kestrel.ts";
 import meta from "../../deno.json" with { type: "json" };
 
-const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function deno(args: string[], cwd = ROOT): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-const kestrel = (...args: string[]) => deno(["run", "-A", "main.ts", ...args]);
+const kestrel = (...args: string[]) => deno(["run", "-A", "main.ts", ...args], { cwd: ROOT });
 
 Deno.test("--version prints the version from deno.json", async () => {
   const r = await kestrel("--version");
@@ -104,18 +85,20 @@ Deno.test("the bundled single file runs the same commands", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const out = `${dir}/kestrel.js`;
-    const b = await deno(["bundle", "--platform", "deno", "--output", out, "main.ts"]);
+    const b = await deno(["bundle", "--platform", "deno", "--output", out, "main.ts"], {
+      cwd: ROOT,
+    });
     assert.equal(b.code, 0, b.stderr);
     // Run from another directory so nothing resolves against the checkout.
-    const version = await deno(["run", "-A", out, "--version"], dir);
+    const version = await deno(["run", "-A", out, "--version"], { cwd: dir });
     assert.equal(version.stdout, `kestrel ${meta.version}\n`);
     const corpus = `${ROOT}tests/fixtures/rules/corpus`;
-    const v = await deno(["run", "-A", out, "validate", "--rules", corpus], dir);
+    const v = await deno(["run", "-A", out, "validate", "--rules", corpus], { cwd: dir });
     assert.equal(v.code, 0, v.stderr);
     assert.match(v.stdout, /^validated 41 rules: 0 errors, 0 warnings, 1 skipped$/m);
     const bad = await deno(
       ["run", "-A", out, "validate", "--rules", `${ROOT}tests/fixtures/rules/invalid`],
-      dir,
+      { cwd: dir },
     );
     assert.equal(bad.code, 1);
     assert.match(bad.stdout, /unknown_key\.yaml:5:1: /);

@@ -3,6 +3,7 @@
  * determinism, bad input, and the output contracts of ARCHITECTURE §6–§7.
  */
 import assert from "node:assert/strict";
+import { kestrel as runKestrel, ROOT } from "./kestrel.ts";
 import { syntheticEvents } from "../../samples/synthetic.ts";
 import { Schema } from "../../engine/schema.ts";
 import { FieldPaths } from "../../engine/event.ts";
@@ -11,32 +12,9 @@ import { AlertWriter } from "../../engine/alert_writer.ts";
 import { readNdjson } from "../../log/ndjson.ts";
 import { loadRules } from "../../rules/loader/mod.ts";
 
-const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 const CORPUS = `${ROOT}tests/fixtures/rules/corpus`;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function kestrel(args: string[], stdin?: string): Promise<Run> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}main.ts`, ...args],
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const kestrel = (args: string[], stdin?: string) => runKestrel(args, { stdin });
 
 /** A synthetic log with some planted attack chains, written once per test run. */
 async function writeLog(count: number): Promise<string> {

@@ -3,28 +3,12 @@
  * repository root: exit codes, diagnostics, summary lines and formats.
  */
 import assert from "node:assert/strict";
+import { deno, ROOT } from "./kestrel.ts";
 
-const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 const CORPUS = "tests/fixtures/rules/corpus";
 const INVALID = "tests/fixtures/rules/invalid";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function kestrel(...args: string[]): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const kestrel = (...args: string[]) => deno(["run", "-A", "main.ts", ...args], { cwd: ROOT });
 
 function lines(text: string): string[] {
   return text.split("\n").filter((l) => l !== "");

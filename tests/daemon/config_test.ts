@@ -7,20 +7,10 @@
  * `kestrel --config FILE` runs the daemon.
  */
 import assert from "node:assert/strict";
-import { DaemonProcess, MAIN, Workspace } from "./helpers.ts";
+import { kestrel } from "../cli/kestrel.ts";
+import { DaemonProcess, Workspace } from "./helpers.ts";
 
 const SEED = new URL("../fixtures/config/seed_example.toml", import.meta.url).pathname;
-
-async function kestrel(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 Deno.test("kestrel validate --config: the seeds' example loads with warnings only", async () => {
   const r = await kestrel(["validate", "--config", SEED]);
