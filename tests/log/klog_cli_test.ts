@@ -9,6 +9,7 @@
  * takes a klog upload and a klog path.
  */
 import assert from "node:assert/strict";
+import { kestrel as runKestrel } from "../cli/kestrel.ts";
 import { toNanos } from "../../engine/event.ts";
 import { Schema } from "../../engine/schema.ts";
 import { KlogWriter } from "../../log/klog.ts";
@@ -16,18 +17,23 @@ import { FORMAT_MAJOR } from "../../log/klog_format.ts";
 import { syntheticEvents } from "../../samples/synthetic.ts";
 import { DaemonProcess, execEvent, rule, Workspace } from "../daemon/helpers.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const CORPUS = new URL("../fixtures/rules/corpus/", import.meta.url).pathname;
 const LINGER = new URL("./fixtures/rules/", import.meta.url).pathname;
 
-async function kestrel(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+const kestrel = (...args: string[]) => runKestrel(args);
+
+/** Four bash execs as documents: pid n at second n of the day, n = 1 … 4. */
+function bashExecs(): Record<string, unknown>[] {
+  return [1, 2, 3, 4].map((s) => JSON.parse(execEvent(s, { name: "bash", pid: s })));
+}
+
+/** `dir/rules/` with one rule that fires on every bash exec. */
+async function writeBashRule(dir: string): Promise<void> {
+  await Deno.mkdir(`${dir}/rules`);
+  await Deno.writeTextFile(
+    `${dir}/rules/bash.yaml`,
+    rule("bash", 'process where process.name == "bash"'),
+  );
 }
 
 /** Writes `docs` as a klog at `path`, with a heartbeat after the indexes in `beats`. */
@@ -144,7 +150,7 @@ Deno.test("replay applies recorded heartbeats: a trailing missing step resolves 
 Deno.test("replay marks degraded the alerts that overlap recorded lost records, as live", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kestrel-klog-lost-" });
   try {
-    const docs = [1, 2, 3, 4].map((s) => JSON.parse(execEvent(s, { name: "bash", pid: s })));
+    const docs = bashExecs();
     const file = await Deno.open(`${dir}/lost.klog`, { write: true, create: true });
     const w = new KlogWriter(file, { schema: Schema.ecs() });
     const at = (s: number) => toNanos(docs[s - 1]["@timestamp"]) as bigint;
@@ -155,11 +161,7 @@ Deno.test("replay marks degraded the alerts that overlap recorded lost records, 
     for (const s of [2, 3, 4]) w.writeDoc(docs[s - 1], at(s));
     await w.flush();
     file.close();
-    await Deno.mkdir(`${dir}/rules`);
-    await Deno.writeTextFile(
-      `${dir}/rules/bash.yaml`,
-      rule("bash", 'process where process.name == "bash"'),
-    );
+    await writeBashRule(dir);
     const r = await kestrel("replay", "--rules", `${dir}/rules`, "--events", `${dir}/lost.klog`);
     assert.equal(r.code, 0, r.stderr);
     const alerts = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
@@ -176,15 +178,11 @@ Deno.test("replay marks degraded the alerts that overlap recorded lost records, 
 Deno.test("replay of a truncated klog: the complete blocks' alerts, the truncation on stderr", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kestrel-klog-trunc-" });
   try {
-    const docs = [1, 2, 3, 4].map((s) => JSON.parse(execEvent(s, { name: "bash", pid: s })));
+    const docs = bashExecs();
     await writeKlog(`${dir}/full.klog`, docs, new Map(), 2);
     const bytes = await Deno.readFile(`${dir}/full.klog`);
     await Deno.writeFile(`${dir}/cut.klog`, bytes.subarray(0, bytes.length - 7));
-    await Deno.mkdir(`${dir}/rules`);
-    await Deno.writeTextFile(
-      `${dir}/rules/bash.yaml`,
-      rule("bash", 'process where process.name == "bash"'),
-    );
+    await writeBashRule(dir);
     const r = await kestrel("replay", "--rules", `${dir}/rules`, "--events", `${dir}/cut.klog`);
     assert.equal(r.code, 0, r.stderr);
     const pids = r.stdout.trim().split("\n").map((l) => JSON.parse(l).events[0].process.pid);
