@@ -14,16 +14,18 @@ function M.spin(name) while true do end end
 return M
 `;
 
+/** The Lua module in `rules/lua/m.lua` and rule `good`, which fires on processes named "marker". */
+async function writeMarkerRule(ws: Workspace): Promise<void> {
+  await Deno.mkdir(`${ws.rules}/lua`);
+  await ws.write("rules/lua/m.lua", MODULE);
+  await ws.write("rules/good.yaml", rule("good", 'process where lua("m.is_marker", process.name)'));
+}
+
 Deno.test("daemon lua: [lua] limits apply, a looping predicate is stopped and alerts keep flowing", async () => {
   const ws = await Workspace.create("lua");
   let d: DaemonProcess | undefined;
   try {
-    await Deno.mkdir(`${ws.rules}/lua`);
-    await ws.write("rules/lua/m.lua", MODULE);
-    await ws.write(
-      "rules/good.yaml",
-      rule("good", 'process where lua("m.is_marker", process.name)'),
-    );
+    await writeMarkerRule(ws);
     await ws.write(
       "rules/spin.yaml",
       rule("spin", 'process where process.name == "evil" and lua("m.spin", process.name)'),
@@ -60,12 +62,7 @@ Deno.test("daemon lua: rules calling Lua are refused while [lua] enabled is fals
   const ws = await Workspace.create("lua-off");
   let d: DaemonProcess | undefined;
   try {
-    await Deno.mkdir(`${ws.rules}/lua`);
-    await ws.write("rules/lua/m.lua", MODULE);
-    await ws.write(
-      "rules/good.yaml",
-      rule("good", 'process where lua("m.is_marker", process.name)'),
-    );
+    await writeMarkerRule(ws);
     await ws.writeConfig();
     d = await DaemonProcess.start(["--config", ws.config]);
     const status = await d.stop();
