@@ -90,6 +90,11 @@ export function ipAddress(view: DataView, at: number, family: number): string | 
   if (mapped) return ipv4(view, at + 12);
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(view.getUint16(at + i)); // big endian: network order
+  return ipv6Text(groups);
+}
+
+/** RFC 5952 text of eight 16-bit groups: the longest run of two or more zero groups becomes `::`. */
+export function ipv6Text(groups: readonly number[]): string {
   let best = -1, bestLen = 1; // runs of one zero group stay written out (RFC 5952 §4.2.2)
   for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
@@ -101,7 +106,7 @@ export function ipAddress(view: DataView, at: number, family: number): string | 
     if (j - i > bestLen) [best, bestLen] = [i, j - i];
     i = j;
   }
-  const hex = (g: number[]) => g.map((x) => x.toString(16)).join(":");
+  const hex = (gs: readonly number[]) => gs.map((g) => g.toString(16)).join(":");
   if (best < 0) return hex(groups);
   return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
 }

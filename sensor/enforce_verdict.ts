@@ -7,6 +7,7 @@
 import type { AlertAction } from "../engine/alerts.ts";
 import { type Event, type FieldPaths, formatNanos, JsonEvent } from "../engine/event.ts";
 import { entityId, ticksFromBootNs } from "../engine/procs.ts";
+import { ipv6Text } from "../engine/record_read.ts";
 
 /** What the kernel was deciding about. */
 export type VerdictKind = "exec" | "exec_lsm" | "mmap" | "mmap_lsm" | "connect4" | "connect6";
@@ -125,24 +126,6 @@ export function decodeVerdict(
     comm: cString(view, offset + 88, 16),
     filename: cString(view, offset + 104, 256),
   };
-}
-
-/** RFC 5952 text of eight 16-bit groups: the longest run of two or more zero groups becomes `::`. */
-export function ipv6Text(groups: readonly number[]): string {
-  let best = -1, bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = (gs: readonly number[]) => gs.map((g) => g.toString(16)).join(":");
-  if (best < 0) return hex(groups);
-  return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLen))}`;
 }
 
 /** The process start, in boot ns, of a live pid (from `/proc/<pid>/stat`), for connects. */

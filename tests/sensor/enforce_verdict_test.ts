@@ -7,12 +7,8 @@ import assert from "node:assert/strict";
 import { parseIp } from "../../engine/actions.ts";
 import { FieldPaths } from "../../engine/event.ts";
 import { Schema } from "../../engine/schema.ts";
-import {
-  decodeVerdict,
-  ipv6Text,
-  VERDICT_BYTES,
-  verdictEvent,
-} from "../../sensor/enforce_verdict.ts";
+import { ipv6Text } from "../../engine/record_read.ts";
+import { decodeVerdict, VERDICT_BYTES, verdictEvent } from "../../sensor/enforce_verdict.ts";
 
 function record(fill: (dv: DataView, bytes: Uint8Array) => void): DataView {
   const bytes = new Uint8Array(8 + VERDICT_BYTES);
