@@ -11,7 +11,8 @@ export const VMLINUX_BTF = "/sys/kernel/btf/vmlinux";
 /** The command that mounts tracefs where libbpf looks for it. */
 export const MOUNT_TRACEFS = "mount -t tracefs tracefs /sys/kernel/tracing";
 
-function exists(path: string): boolean {
+/** True when `path` exists (a link counts when its target does). */
+export function pathExists(path: string): boolean {
   try {
     Deno.statSync(path);
     return true;
@@ -22,7 +23,7 @@ function exists(path: string): boolean {
 
 /** True when the kernel exposes its BTF. */
 export function btfPresent(): boolean {
-  return exists(VMLINUX_BTF);
+  return pathExists(VMLINUX_BTF);
 }
 
 /** Mount points by file system type, from /proc/mounts (empty when unreadable). */
@@ -51,7 +52,7 @@ function readMounts(): string {
  */
 export function tracefsPath(): string | null {
   for (const dir of ["/sys/kernel/debug/tracing", "/sys/kernel/tracing"]) {
-    if (exists(`${dir}/events`)) return dir;
+    if (pathExists(`${dir}/events`)) return dir;
   }
   return null;
 }
@@ -70,7 +71,7 @@ export function activeLsms(): string[] | null {
 
 /** True when the kernel has the perf-event uprobe PMU that libbpf attaches uprobes through. */
 export function uprobePmuPresent(): boolean {
-  return exists("/sys/bus/event_source/devices/uprobe/type");
+  return pathExists("/sys/bus/event_source/devices/uprobe/type");
 }
 
 /** True when the process runs as root (the usual way to hold CAP_BPF + CAP_PERFMON). */

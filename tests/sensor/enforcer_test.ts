@@ -13,6 +13,7 @@ import { loadRulesFromSources } from "../../rules/loader/mod.ts";
 import type { LoadedRule } from "../../rules/loader/mod.ts";
 import { Enforcer, type EnforcerOptions, type Verdict } from "../../sensor/enforcer.ts";
 import { bpfTest } from "../ffi/require_bpf.ts";
+import { pathExists } from "../../ffi/kernel_env.ts";
 
 const LDSO = ["/lib64/ld-linux-x86-64.so.2", "/usr/lib64/ld-linux-x86-64.so.2"].find((p) => {
   try {
@@ -71,15 +72,6 @@ async function run(cmd: string, args: string[]): Promise<Deno.CommandOutput> {
   return await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** What the path that ran makes of a blocked exec: LSM refuses it, the signal path kills it. */
 async function assertBlocked(e: Enforcer, cmd: string, args: string[], marker: string) {
   if (e.paths.exec === "lsm") {
@@ -89,7 +81,7 @@ async function assertBlocked(e: Enforcer, cmd: string, args: string[], marker: s
     assert.equal(out.signal, "SIGKILL", `${cmd} ${args.join(" ")}`);
     assert.equal(out.code, 137);
   }
-  assert.ok(!exists(marker), `${marker} was created: the blocked binary ran`);
+  assert.ok(!pathExists(marker), `${marker} was created: the blocked binary ran`);
 }
 
 bpfTest(
@@ -114,7 +106,7 @@ bpfTest(
 
       const ok = await run(f.similar, [`${f.dir}/m-similar`]);
       assert.equal(ok.code, 0);
-      assert.ok(exists(`${f.dir}/m-similar`), "the allowed binary ran");
+      assert.ok(pathExists(`${f.dir}/m-similar`), "the allowed binary ran");
 
       e.flush();
       const kinds = verdicts.map((v) => `${v.kind}:${v.action}`);
@@ -155,7 +147,7 @@ bpfTest(
           }"`,
       }));
       assert.equal((await run("env", [f.blocked, `${f.dir}/m-env`])).code, 0);
-      assert.ok(exists(`${f.dir}/m-env`));
+      assert.ok(pathExists(`${f.dir}/m-env`));
       const out = await run("bash", ["-c", `"${f.blocked}" "${f.dir}/m-bash"; echo $?`]);
       if (e.paths.exec === "signal") {
         assert.equal(
@@ -163,7 +155,7 @@ bpfTest(
           "137",
         );
       }
-      assert.ok(!exists(`${f.dir}/m-bash`));
+      assert.ok(!pathExists(`${f.dir}/m-bash`));
 
       // The file is replaced (a new inode): the next setRules blocks the new one.
       e.setRules(rules({ blk: `process where process.executable == "${f.blocked}"` }));
@@ -345,7 +337,7 @@ bpfTest("detect mode: nothing is blocked, would_block is recorded", async () => 
     }));
     assert.equal((await run(f.blocked, [`${f.dir}/m1`])).code, 0);
     assert.equal((await run(f.hardlink, [`${f.dir}/m2`])).code, 0);
-    assert.ok(exists(`${f.dir}/m1`) && exists(`${f.dir}/m2`));
+    assert.ok(pathExists(`${f.dir}/m1`) && pathExists(`${f.dir}/m2`));
     assert.equal((await connect(port)).ok, true);
     e.flush();
     assert.deepEqual(verdicts.map((v) => `${v.kind}:${v.action}`), [
@@ -379,7 +371,7 @@ bpfTest(
       const blockedCode = e.paths.exec === "lsm" ? "PermissionDenied" : 137;
       // All six ran within one window (six execs take far less than a second).
       assert.deepEqual(codes, [blockedCode, blockedCode, blockedCode, 0, 0, 0]);
-      assert.deepEqual([0, 1, 2, 3, 4, 5].map((i) => exists(`${f.dir}/m${i}`)), [
+      assert.deepEqual([0, 1, 2, 3, 4, 5].map((i) => pathExists(`${f.dir}/m${i}`)), [
         false,
         false,
         false,
