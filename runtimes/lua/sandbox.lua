@@ -184,25 +184,22 @@ S.find = function(s, p, init, plain)
   return patterns.find(s, p, integer_arg(init, 3, "find"))
 end
 
-S.match = function(s, p, init)
-  if type(s) ~= "string" or type(p) ~= "string" then return cmatch(s, p, init) end
-  local units = c_cost(s, p)
-  if units then
-    charge(units)
-    return cmatch(s, p, init)
+-- string.NAME (match, gmatch): the C function `cfn` when its cost on the
+-- subject is bounded (charged up front), else the counted matcher `counted_fn`.
+local function metered(cfn, counted_fn, name)
+  return function(s, p, init)
+    if type(s) ~= "string" or type(p) ~= "string" then return cfn(s, p, init) end
+    local units = c_cost(s, p)
+    if units then
+      charge(units)
+      return cfn(s, p, init)
+    end
+    return counted_fn(s, p, integer_arg(init, 3, name))
   end
-  return patterns.match(s, p, integer_arg(init, 3, "match"))
 end
 
-S.gmatch = function(s, p, init)
-  if type(s) ~= "string" or type(p) ~= "string" then return cgmatch(s, p, init) end
-  local units = c_cost(s, p)
-  if units then
-    charge(units)
-    return cgmatch(s, p, init)
-  end
-  return patterns.gmatch(s, p, integer_arg(init, 3, "gmatch"))
-end
+S.match = metered(cmatch, patterns.match, "match")
+S.gmatch = metered(cgmatch, patterns.gmatch, "gmatch")
 
 S.gsub = function(s, p, repl, n)
   local tr = type(repl)
