@@ -189,6 +189,20 @@ function flip(cmp: CompareOp): CompareOp {
 }
 
 /** Whether a constant value, used as a condition, is true. */
+/**
+ * The values of the literal arguments `args`, each list standing for its
+ * sole element (null when it has none or several), as the JS runtime reads
+ * them; `what` (a call with computed arguments) is not compiled.
+ */
+function literalSoles(args: readonly IrExpr[], what: string): Value[] {
+  return args.map((a) => {
+    if (a.op !== "const") throw new WasmUnsupported(`${what} is not available in the wasm runtime`);
+    let v: Value = a.value;
+    while (Array.isArray(v)) v = v.length === 1 ? v[0] : null;
+    return v;
+  });
+}
+
 function constIsTrue(v: Value): boolean {
   return v === true || (Array.isArray(v) && v.some(constIsTrue));
 }
@@ -650,12 +664,7 @@ export class Generator {
       this.#cidrMatch(c, ir.args);
       return;
     }
-    const str = (arg: IrExpr, into: number) => {
-      // The string the argument stands for, or 0.
-      this.value(c, arg);
-      c.call(lib.sole).tee(into).if(I32).get(into).load(0).i32(TAG.STR).eq().if(I32).get(into)
-        .else().i32(0).end().else().i32(0).end().set(into);
-    };
+    const str = (arg: IrExpr, into: number) => this.#str(c, arg, into);
     const bool = () => c.if(I32).i32(TRUE).else().i32(FALSE).end();
     if (name === "safe") {
       // Nothing the module evaluates throws, so `safe(x)` is `x` (traps are rule errors).
@@ -728,14 +737,7 @@ export class Generator {
     const NULL = pool.value(null), TRUE = pool.value(true), FALSE = pool.value(false);
     const words: number[] = [];
     let count = 0, nullBlock = false;
-    for (const a of args.slice(1)) {
-      if (a.op !== "const") {
-        throw new WasmUnsupported(
-          "cidrMatch() with computed blocks is not available in the wasm runtime",
-        );
-      }
-      let v: Value = a.value;
-      while (Array.isArray(v)) v = v.length === 1 ? v[0] : null;
+    for (const v of literalSoles(args.slice(1), "cidrMatch() with computed blocks")) {
       if (typeof v !== "string") {
         nullBlock = true;
         continue;
@@ -753,9 +755,7 @@ export class Generator {
     }
     const table = pool.words([count, ...words]);
     const ip = c.local();
-    this.value(c, args[0]);
-    c.call(lib.sole).tee(ip).if(I32).get(ip).load(0).i32(TAG.STR).eq().if(I32).get(ip)
-      .else().i32(0).end().else().i32(0).end().set(ip);
+    this.#str(c, args[0], ip);
     if (legacy) {
       c.get(ip).if(I32).get(ip).i32(table).i32(1).call(lib.cidr).else().i32(0).end();
       c.if(I32).i32(TRUE).else().i32(FALSE).end();
@@ -793,14 +793,7 @@ export class Generator {
     const pool = this.ctx.pool;
     const patterns: string[] = [];
     let nullPattern = false;
-    for (const a of args.slice(1)) {
-      if (a.op !== "const") {
-        throw new WasmUnsupported(
-          "wildcard() with computed patterns is not available in the wasm runtime",
-        );
-      }
-      let v: Value = a.value;
-      while (Array.isArray(v)) v = v.length === 1 ? v[0] : null;
+    for (const v of literalSoles(args.slice(1), "wildcard() with computed patterns")) {
       if (typeof v === "string") patterns.push(v);
       else nullPattern = true;
     }
