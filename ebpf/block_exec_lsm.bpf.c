@@ -51,12 +51,9 @@ int BPF_PROG(kestrel_lsm_exec, struct linux_binprm *bprm, int ret)
 	return refuse(ENFORCE_KIND_EXEC_LSM, t, i, dev, BPF_CORE_READ(bprm, filename));
 }
 
-SEC("lsm/mmap_file")
-int BPF_PROG(kestrel_lsm_mmap, struct file *file, unsigned long reqprot, unsigned long prot,
-	     unsigned long flags, int ret)
+/* An executable mapping of `file` (mmap or mprotect): refused when it is a blocked binary. */
+static __always_inline int refuse_exec_mapping(struct file *file)
 {
-	if (ret || !file || !(prot & PROT_EXEC))
-		return ret;
 	struct inode *ino = BPF_CORE_READ(file, f_inode);
 	__u64 i = BPF_CORE_READ(ino, i_ino);
 	__u32 dev = BPF_CORE_READ(ino, i_sb, s_dev);
@@ -68,6 +65,15 @@ int BPF_PROG(kestrel_lsm_mmap, struct file *file, unsigned long reqprot, unsigne
 		      (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name));
 }
 
+SEC("lsm/mmap_file")
+int BPF_PROG(kestrel_lsm_mmap, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	if (ret || !file || !(prot & PROT_EXEC))
+		return ret;
+	return refuse_exec_mapping(file);
+}
+
 SEC("lsm/file_mprotect")
 int BPF_PROG(kestrel_lsm_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
 	     unsigned long prot, int ret)
@@ -77,13 +83,5 @@ int BPF_PROG(kestrel_lsm_mprotect, struct vm_area_struct *vma, unsigned long req
 	struct file *file = BPF_CORE_READ(vma, vm_file);
 	if (!file)
 		return 0;
-	struct inode *ino = BPF_CORE_READ(file, f_inode);
-	__u64 i = BPF_CORE_READ(ino, i_ino);
-	__u32 dev = BPF_CORE_READ(ino, i_sb, s_dev);
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct enforce_target *t = exec_target(i, dev, BPF_CORE_READ(task, real_parent));
-	if (!t)
-		return 0;
-	return refuse(ENFORCE_KIND_MMAP_LSM, t, i, dev,
-		      (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	return refuse_exec_mapping(file);
 }
