@@ -276,16 +276,7 @@ export class Generator {
           // One automaton for the whole list; it folds case itself (`regex~`).
           this.#element(c, ir.subject, {
             kind: "match",
-            plan: {
-              lower: false,
-              all: false,
-              exact: [],
-              prefixes: [],
-              suffixes: [],
-              contains: [],
-              globs: [],
-              regexes: [regexTable(ir.patterns, ir.caseInsensitive)],
-            },
+            plan: { ...plan([], false), regexes: [regexTable(ir.patterns, ir.caseInsensitive)] },
           });
           return;
         }
