@@ -11,7 +11,8 @@
 import assert from "node:assert/strict";
 import { bpfTest } from "../ffi/require_bpf.ts";
 import { run, SENSOR_OBJECTS } from "../sensor/live.ts";
-import { DaemonProcess, MAIN } from "../daemon/helpers.ts";
+import { DaemonProcess } from "../daemon/helpers.ts";
+import { kestrel } from "../cli/kestrel.ts";
 
 const CORPUS = new URL("../fixtures/rules/corpus/", import.meta.url).pathname;
 const EXTRA = new URL("./fixtures/rules/", import.meta.url).pathname;
@@ -124,16 +125,7 @@ bpfTest("a live run's recording replays to byte-identical alerts", async () => {
     const recordings = [...Deno.readDirSync(`${dir}/rec`)].map((e) => e.name);
     assert.equal(recordings.length, 1, String(recordings));
     const klog = `${dir}/rec/${recordings[0]}`;
-    const replay = await run(Deno.execPath(), [
-      "run",
-      "-A",
-      MAIN,
-      "replay",
-      "--rules",
-      rules,
-      "--events",
-      klog,
-    ]);
+    const replay = await kestrel(["replay", "--rules", rules, "--events", klog]);
     assert.equal(replay.code, 0, replay.stderr);
     assert.equal(replay.stdout, live);
     const replayStats = JSON.parse(replay.stderr.trim().split("\n").at(-1)!);

@@ -11,6 +11,7 @@ import { bpfTest } from "../ffi/require_bpf.ts";
 import { isRoot } from "../../ffi/kernel_env.ts";
 import { marker, run, SENSOR_OBJECTS } from "./live.ts";
 import { DaemonProcess, MAIN } from "../daemon/helpers.ts";
+import { kestrel } from "../cli/kestrel.ts";
 
 /** A config file in `dir` that keeps the daemon's state (the API token) in `dir/data`. */
 async function scratchConfig(dir: string): Promise<string> {
@@ -65,16 +66,7 @@ bpfTest("kestrel run: alerts on stdout, events to --events-out, SIGTERM stops it
     const exec = lines.filter((e) => e.process?.pid === sh.pid && e.event.action === "exec");
     assert.equal(exec.length, 1);
     assert.match(exec[0]["@timestamp"], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{1,9}Z$/);
-    const replay = await run(Deno.execPath(), [
-      "run",
-      "-A",
-      MAIN,
-      "replay",
-      "--rules",
-      `${dir}/rules`,
-      "--events",
-      eventsOut,
-    ]);
+    const replay = await kestrel(["replay", "--rules", `${dir}/rules`, "--events", eventsOut]);
     assert.equal(replay.code, 0, replay.stderr);
     const replayed = replay.stdout.trim().split("\n").map((l) => JSON.parse(l));
     assert.deepEqual(replayed.map((a) => a.kestrel.alert.id), [alert.kestrel.alert.id]);
