@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import {
   type Case,
   exec,
+  execCases,
   file,
   type Json,
   one,
@@ -158,12 +159,7 @@ const CASES: Case[] = [
     steps: (p) => one(file(p, "bash", "modification", "/home/u/.bashrc")),
   },
   { name: ".bashrc read", steps: (p) => one(file(p, "bash", "open", "/home/u/.bashrc")) },
-  {
-    name: "useradd",
-    fires: "persistence-user-account-created",
-    steps: (p) => one(exec(p, "useradd", ["useradd", "-m", "backup"])),
-  },
-  { name: "useradd --help", steps: (p) => one(exec(p, "useradd", ["useradd", "--help"])) },
+  ...execCases("persistence-user-account-created", "useradd -m backup", "useradd --help"),
   {
     name: "module loaded from /tmp",
     fires: "persistence-kernel-module-load",
@@ -262,15 +258,11 @@ const CASES: Case[] = [
     name: "gdb attaches and sets a breakpoint",
     steps: (p) => steps(ptrace(p, "gdb", 16, 4242), ptrace(p, "gdb", 5, 4242)),
   },
-  {
-    name: "nsenter into PID 1's mount namespace",
-    fires: "privilege-escalation-nsenter-host-namespaces",
-    steps: (p) => one(exec(p, "nsenter", ["nsenter", "-t", "1", "-m", "--", "sh"])),
-  },
-  {
-    name: "nsenter into a container's network namespace",
-    steps: (p) => one(exec(p, "nsenter", ["nsenter", "-t", "4242", "-n", "ip", "a"])),
-  },
+  ...execCases(
+    "privilege-escalation-nsenter-host-namespaces",
+    "nsenter -t 1 -m -- sh",
+    "nsenter -t 4242 -n ip a",
+  ),
   {
     name: "library dropped in /tmp, then preloaded",
     fires: "privilege-escalation-ld-preload-from-writable-dir",
@@ -325,21 +317,12 @@ const CASES: Case[] = [
     name: "logrotate removes an old log",
     steps: (p) => one(file(p, "logrotate", "deletion", "/var/log/syslog.7.gz")),
   },
-  {
-    name: "systemctl stop auditd",
-    fires: "defense-evasion-auditd-disabled",
-    steps: (p) => one(exec(p, "systemctl", ["systemctl", "stop", "auditd"])),
-  },
-  {
-    name: "systemctl status auditd",
-    steps: (p) => one(exec(p, "systemctl", ["systemctl", "status", "auditd"])),
-  },
-  {
-    name: "iptables -F",
-    fires: "defense-evasion-firewall-disabled",
-    steps: (p) => one(exec(p, "iptables", ["iptables", "-F"])),
-  },
-  { name: "iptables -L", steps: (p) => one(exec(p, "iptables", ["iptables", "-L", "-n"])) },
+  ...execCases(
+    "defense-evasion-auditd-disabled",
+    "systemctl stop auditd",
+    "systemctl status auditd",
+  ),
+  ...execCases("defense-evasion-firewall-disabled", "iptables -F", "iptables -L -n"),
   {
     name: "process renamed kworker",
     fires: "defense-evasion-kernel-thread-name-masquerade",
@@ -383,33 +366,18 @@ const CASES: Case[] = [
     name: "virtualenv python under /tmp",
     steps: (p) => one(exec(p, "python", ["python"], "make", at("/tmp/b/.venv/bin/python"))),
   },
-  {
-    name: "dmesg -C",
-    fires: "defense-evasion-kernel-log-cleared",
-    steps: (p) => one(exec(p, "dmesg", ["dmesg", "-C"])),
-  },
-  { name: "dmesg -T", steps: (p) => one(exec(p, "dmesg", ["dmesg", "-T"])) },
-  {
-    name: "chattr +i",
-    fires: "defense-evasion-file-immutable-attribute",
-    steps: (p) => one(exec(p, "chattr", ["chattr", "+i", "/etc/cron.d/job"])),
-  },
-  { name: "chattr +c", steps: (p) => one(exec(p, "chattr", ["chattr", "+c", "/srv/data"])) },
-  {
-    name: "setenforce 0",
-    fires: "defense-evasion-security-module-disabled",
-    steps: (p) => one(exec(p, "setenforce", ["setenforce", "0"])),
-  },
-  { name: "setenforce 1", steps: (p) => one(exec(p, "setenforce", ["setenforce", "1"])) },
-  {
-    name: "touch -r onto a system file",
-    fires: "defense-evasion-timestomp-system-file",
-    steps: (p) => one(exec(p, "touch", ["touch", "-r", "/etc/hostname", "/etc/cron.d/job"])),
-  },
-  {
-    name: "touch -r in a build directory",
-    steps: (p) => one(exec(p, "touch", ["touch", "-r", "configure.ac", "configure"])),
-  },
+  ...execCases("defense-evasion-kernel-log-cleared", "dmesg -C", "dmesg -T"),
+  ...execCases(
+    "defense-evasion-file-immutable-attribute",
+    "chattr +i /etc/cron.d/job",
+    "chattr +c /srv/data",
+  ),
+  ...execCases("defense-evasion-security-module-disabled", "setenforce 0", "setenforce 1"),
+  ...execCases(
+    "defense-evasion-timestomp-system-file",
+    "touch -r /etc/hostname /etc/cron.d/job",
+    "touch -r configure.ac configure",
+  ),
 ];
 
 Deno.test("host rules fire on their cases and stay quiet on near misses", async () => {

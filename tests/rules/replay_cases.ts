@@ -124,6 +124,22 @@ export const steps = (...bodies: Json[]): Step[] =>
   bodies.map((body, i) => ({ ms: i * 100, body }));
 
 /**
+ * The cases of a rule that one exec fires (parent bash): the exec of
+ * command line `fires` fires `rule`, the execs of `nearMisses` fire no
+ * rule. Command lines are split at spaces; each case is named by its own.
+ */
+export function execCases(rule: string, fires: string, ...nearMisses: string[]): Case[] {
+  const run = (line: string) => {
+    const args = line.split(" ");
+    return (p: number) => one(exec(p, args[0], args));
+  };
+  return [
+    { name: fires, fires: rule, steps: run(fires) },
+    ...nearMisses.map((line) => ({ name: line, steps: run(line) })),
+  ];
+}
+
+/**
  * Replays every case through `kestrel replay` with the default ruleset and
  * returns the problems: a case whose rule did not fire, or a near miss on
  * which some rule fired.
