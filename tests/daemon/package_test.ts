@@ -6,18 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { bearer, DaemonProcess, execEvent, FifoWriter, MAIN, rule, Workspace } from "./helpers.ts";
+import { kestrel } from "../cli/kestrel.ts";
 
 type Json = Record<string, unknown>;
 const ruleId = (a: Json) => ((a.kestrel as Json).rule as Json).id;
 
-/** `kestrel compile --rules RULES --output OUT`; throws with its stderr when it fails. */
+/** `kestrel compile --rules RULES --output OUT`; fails the test with its stderr when it fails. */
 async function compilePackage(rules: string, out: string): Promise<void> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "compile", "--rules", rules, "--output", out],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+  const r = await kestrel(["compile", "--rules", rules, "--output", out]);
+  assert.equal(r.code, 0, r.stderr);
 }
 
 Deno.test("daemon: --package runs the package's rules; reload reads it again; a tampered one is refused", async () => {
