@@ -5,7 +5,7 @@
  * error at start and at reload, and the running ruleset keeps alerting.
  */
 import assert from "node:assert/strict";
-import { bearer, DaemonProcess, execEvent, FifoWriter, MAIN, rule, Workspace } from "./helpers.ts";
+import { bearer, DaemonProcess, execEvent, FifoWriter, rule, Workspace } from "./helpers.ts";
 import { kestrel } from "../cli/kestrel.ts";
 
 type Json = Record<string, unknown>;
