@@ -170,7 +170,16 @@ local function integer_arg(v, n, name)
   return i
 end
 
+-- A number subject or pattern as the string C would coerce it to, so the
+-- cost checks below see it; anything else goes to C unchanged and raises
+-- C's own type error there.
+local function text(v)
+  if type(v) == "number" then return tostring(v) end
+  return v
+end
+
 S.find = function(s, p, init, plain)
+  s, p = text(s), text(p)
   if type(s) ~= "string" or type(p) ~= "string" then return cfind(s, p, init, plain) end
   if plain or pattern_cost(p)[3] then
     charge(bytes((#s + 1) * (#p + 1)))
@@ -188,6 +197,7 @@ end
 -- subject is bounded (charged up front), else the counted matcher `counted_fn`.
 local function metered(cfn, counted_fn, name)
   return function(s, p, init)
+    s, p = text(s), text(p)
     if type(s) ~= "string" or type(p) ~= "string" then return cfn(s, p, init) end
     local units = c_cost(s, p)
     if units then
@@ -202,6 +212,7 @@ S.match = metered(cmatch, patterns.match, "match")
 S.gmatch = metered(cgmatch, patterns.gmatch, "gmatch")
 
 S.gsub = function(s, p, repl, n)
+  s, p = text(s), text(p)
   local tr = type(repl)
   if type(s) ~= "string" or type(p) ~= "string" or
     (tr ~= "string" and tr ~= "number" and tr ~= "table" and tr ~= "function") then
@@ -219,6 +230,7 @@ end
 S.rep = function(s, n, sep)
   local k = tonumber(n)
   if k and k > 0 and (type(s) == "string" or type(s) == "number") then
+    sep = text(sep)
     local ls, lsep = #tostring(s), type(sep) == "string" and #sep or 0
     local total = k * ls + (k - 1) * lsep
     -- Refused before C allocates it (the host's string cap would stop it later).
@@ -279,14 +291,17 @@ end
 local uchar, ulen, ucodepoint, uoffset = U.char, U.len, U.codepoint, U.offset
 U.char = function(...) return after(uchar(...)) end
 U.len = function(s, ...)
+  s = text(s)
   if type(s) == "string" then charge(bytes(#s)) end
   return ulen(s, ...)
 end
 U.codepoint = function(s, ...)
+  s = text(s)
   if type(s) == "string" then charge(bytes(#s)) end
   return counted(ucodepoint(s, ...))
 end
 U.offset = function(s, ...)
+  s = text(s)
   if type(s) == "string" then charge(bytes(#s)) end
   return uoffset(s, ...)
 end

@@ -175,6 +175,46 @@ Deno.test("lua: work inside the C library counts against the instruction limit",
   assert.equal(call(modules, "normal", "echo x | base64 -d | sh"), "sh");
 });
 
+Deno.test("lua: work inside the C library counts for numbers C turns into strings", async () => {
+  // C coerces a number subject or pattern to its text; the cost checks must see that text.
+  const source = `
+    local M = {}
+    local evil = string.rep("1*", 18) .. "2"
+    function M.find() return (string.find(1111111111111111111, evil)) end
+    function M.match() return (string.match(1111111111111111111, evil)) end
+    function M.gmatch() for m in string.gmatch(1111111111111111111, evil) do return m end end
+    function M.gsub() return (string.gsub(1111111111111111111, evil, "x")) end
+    local subject = string.rep("1" .. string.rep("e", 1000), 200)
+    function M.pattern()
+      progress = 0
+      while true do string.find(subject, 1e300) progress = progress + 1 end
+    end
+    function M.progress() return progress end
+    function M.rep_sep() return #string.rep("a", 100000, 123456789012345) end
+    function M.normal() return string.find(12345, 34), string.gsub(1010, 0, 2) end
+    return M`;
+  const runs = [];
+  for (let i = 0; i < 2; i++) {
+    const { modules, errors } = await load(source, { instructions: 1_000_000 });
+    for (const fn of ["find", "match", "gmatch", "gsub", "pattern", "rep_sep"]) {
+      assert.equal(call(modules, fn), null, fn);
+    }
+    runs.push({ progress: call(modules, "progress"), errors: errors.map((e) => e.message) });
+    assert.equal(call(modules, "normal"), 3);
+  }
+  assert.deepEqual(runs[0].errors, [
+    "instruction limit of 1000000 exceeded at m.lua:4",
+    "instruction limit of 1000000 exceeded at m.lua:5",
+    "instruction limit of 1000000 exceeded at m.lua:6",
+    "instruction limit of 1000000 exceeded at m.lua:7",
+    "instruction limit of 1000000 exceeded at m.lua:11",
+    "m.lua:14: a string of 1599985 bytes exceeds the limit of 256 KB per string",
+  ]);
+  // The numeric pattern's search is charged: a few calls, not a million instructions' worth.
+  assert.ok(typeof runs[0].progress === "number" && runs[0].progress < 20, `${runs[0].progress}`);
+  assert.deepEqual(runs[0], runs[1]);
+});
+
 Deno.test("lua: the sandbox has no way out", async () => {
   const { modules, errors } = await load(`
     local M = {}
