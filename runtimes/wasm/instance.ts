@@ -9,6 +9,7 @@
 import type { Event } from "../../engine/event.ts";
 import type { Value } from "../../eql/value.ts";
 import { ABI_VERSION, EventWriter, HEADER, TAG, TrapReason, WasmMemoryError } from "./layout.ts";
+import { limitModuleMemory } from "./memory_limit.ts";
 
 /** Limits of an instance (`[wasm]`). */
 export interface WasmLimits {
@@ -46,9 +47,14 @@ export class WasmInstance {
   /** Answers the module's `kestrel.lineage(node)` import for the event being evaluated. */
   onLineage: (node: number, ev: Event) => boolean = () => false;
 
-  /** Compiles and instantiates `bytes`; throws when it is not an ABI v1 module. */
+  /**
+   * Compiles and instantiates `bytes` with its memory held to
+   * `limits.memoryLimitMb`, whatever limit it was compiled with; throws when
+   * it is not an ABI v1 module or needs more memory than that to start.
+   */
   constructor(bytes: Uint8Array, limits: WasmLimits) {
-    const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    const limited = limitModuleMemory(bytes, limits.memoryLimitMb);
+    const module = new WebAssembly.Module(limited as Uint8Array<ArrayBuffer>);
     const instance = new WebAssembly.Instance(module, {
       kestrel: {
         lineage: (node: number) => {

@@ -80,3 +80,44 @@ Deno.test("daemon: --package runs the package's rules; reload reads it again; a 
     await ws.remove();
   }
 });
+
+Deno.test("daemon: a package compiled with a bigger memory limit runs under [wasm] memory_limit_mb", async () => {
+  const ws = await Workspace.create("package-memory");
+  let d: DaemonProcess | undefined;
+  try {
+    // Lower-casing a 200,000-character command line needs more than 1 MiB inside the module.
+    await ws.write("rules/fold.yaml", rule("fold", 'process where process.command_line : "*x*"'));
+    await ws.write("rules/light.yaml", rule("light", 'process where process.name : "MARKER"'));
+    const pkg = `${ws.dir}/pkg`;
+    const c = await kestrel([
+      "compile",
+      "--rules",
+      ws.rules,
+      "--output",
+      pkg,
+      "--memory-limit-mb",
+      "64",
+    ]);
+    assert.equal(c.code, 0, c.stderr);
+    await ws.writeConfig({ extra: "[wasm]\nmemory_limit_mb = 1" });
+    const fifo = await ws.fifo("events.fifo");
+    d = await DaemonProcess.start(["--config", ws.config, "--package", pkg, "--replay", fifo]);
+    const writer = await FifoWriter.open(fifo);
+    await writer.write([
+      execEvent(1, { name: "marker", pid: 1, command_line: "AX" }),
+      execEvent(2, { name: "marker", pid: 2, command_line: "X".repeat(200_000) }),
+      execEvent(3, { name: "marker", pid: 3, command_line: "X" }),
+    ]);
+    writer.close();
+    await d.waitMetric("kestrel_events_received_total", 3);
+    assert.equal((await d.stop()).code, 0, d.stderr.text);
+    assert.match(
+      d.stderr.text,
+      /rule fold: wasm memory limit reached \(memory_limit_mb 1\); the rule is disabled/,
+    );
+    assert.deepEqual(d.alerts().map(ruleId).sort(), ["fold", "light", "light", "light"]);
+  } finally {
+    await d?.stop();
+    await ws.remove();
+  }
+});

@@ -10,7 +10,8 @@ import { compileQuery } from "../../../eql/compile.ts";
 import { Schema } from "../../../engine/schema.ts";
 import { FieldPaths, JsonEvent } from "../../../engine/event.ts";
 import { Engine, type EngineRule } from "../../../engine/engine.ts";
-import { WasmRuleset, WasmTrap } from "../../../runtimes/wasm/mod.ts";
+import { compileWasmRules, WasmRuleset, WasmTrap } from "../../../runtimes/wasm/mod.ts";
+import { limitModuleMemory, memoryLimits } from "../../../runtimes/wasm/memory_limit.ts";
 import { buildModule, fieldsOf } from "../../../runtimes/wasm/module.ts";
 import { WasmInstance } from "../../../runtimes/wasm/instance.ts";
 
@@ -163,4 +164,78 @@ Deno.test("wasm: memory the module grows for one event leaves the next events in
   );
   assert.deepEqual(r.errors, []);
   assert.deepEqual(r.matches, ["fold@0", "fold@1", "fold@3"]);
+});
+
+Deno.test("wasm: a module compiled under a bigger memory limit is held to the configured one", () => {
+  // A package built with 64 MiB, run where `memory_limit_mb = 1`: lower-casing
+  // 200,000 characters needs more than 1 MiB inside the module.
+  const rules = [rule("fold", 'process where process.command_line : "*x*"'), light()];
+  const built = compileWasmRules(rules, { memoryLimitMb: 64 });
+  assert.ok(built.bytes, built.errors.join("\n"));
+  assert.equal(memoryLimits(built.bytes)?.max, 64 * 16);
+  const docs = [
+    proc({ command_line: "AX" }),
+    proc({ command_line: "X".repeat(200_000) }),
+    proc({ command_line: "X" }),
+  ];
+  const runUnder = (memoryLimitMb: number) => {
+    const errors: string[] = [];
+    const matches: string[] = [];
+    const wasm = new WasmRuleset(
+      built.bytes!,
+      built.sites,
+      built.lineage,
+      rules.map((r) => r.id),
+      { fuelLimit: 100_000_000, memoryLimitMb },
+      (id, m) => errors.push(`${id}: ${m}`),
+    );
+    const engine = new Engine(rules, {
+      schema,
+      predicates: wasm.predicates,
+      onMatch: (m) => matches.push(`${rules[m.rule].id}@${m.events[0].seq}`),
+    });
+    docs.forEach((d, i) => engine.process(event(i, d)));
+    return { errors, matches };
+  };
+  // Under its own limit the module has room for it.
+  assert.deepEqual(runUnder(64), {
+    errors: [],
+    matches: ["fold@0", "light@0", "fold@1", "light@1", "fold@2", "light@2"],
+  });
+  assert.deepEqual(runUnder(1), {
+    errors: ["fold: wasm memory limit reached (memory_limit_mb 1); the rule is disabled"],
+    matches: ["fold@0", "light@0", "light@1", "light@2"],
+  });
+});
+
+Deno.test("wasm: the configured memory limit lowers a module's maximum, never raises it", () => {
+  const q = light().ir;
+  assert.ok(q.kind === "event" && q.query);
+  const bytes = buildModule([{ ir: q.query.predicate, dialect: "elastic" }], [], {
+    memoryLimitMb: 64,
+  });
+  const before = memoryLimits(bytes)!;
+  assert.equal(before.max, 1024);
+  const lowered = limitModuleMemory(bytes, 2);
+  assert.deepEqual(memoryLimits(lowered), { min: before.min, max: 32 });
+  assert.ok(WebAssembly.validate(lowered as Uint8Array<ArrayBuffer>));
+  assert.equal(limitModuleMemory(bytes, 128), bytes);
+  // A module that cannot even start within the limit is refused with the sizes.
+  const big = buildModule(
+    [{
+      ir: compileQuery(
+        `process where process.name in (${
+          Array.from({ length: 2000 }, (_, i) => `"${"n".repeat(400)}${i}"`).join(", ")
+        })`,
+        { schema, streaming: true },
+      ).ir!.query!.predicate,
+      dialect: "elastic",
+    }],
+    [],
+    { memoryLimitMb: 64 },
+  );
+  assert.throws(
+    () => new WasmInstance(big, { fuelLimit: 1000, memoryLimitMb: 1 }),
+    /^Error: the rule module needs \d+(\.\d+)? MiB of memory to start, more than the wasm memory limit of 1 MiB$/,
+  );
 });
