@@ -2,10 +2,11 @@
  * Rule packages: a directory with `rules.wasm` (every predicate of the
  * ruleset, Host ABI v1) and `manifest.json` — the ABI version, the module's
  * SHA-256, and per rule its id, metadata, version, text hash, compiled IR
- * and the hash of that IR, plus the schema fields the IR addresses by id.
- * Loading checks every hash and the field ids, so a package that was
- * edited, truncated or built for another schema is refused with a clear
- * error instead of running wrong predicates.
+ * and the hash of that IR, plus the schema fields the IR addresses by id,
+ * where each predicate sits (`sites`, `lineage`), and the SHA-256 of all of
+ * that (`sha256`). Loading checks every hash and the field ids, so a
+ * package that was edited, truncated or built for another schema is refused
+ * with a clear error instead of running wrong predicates.
  *
  * @module
  */
@@ -18,8 +19,8 @@ import { ABI_VERSION } from "./layout.ts";
 import { compileWasmRules, WasmCompileError, type WasmSite } from "./ruleset.ts";
 import type { WasmLineage } from "./module.ts";
 
-/** The manifest file's format version. */
-export const PACKAGE_FORMAT = 1;
+/** The manifest file's format version (2: the manifest hashes itself). */
+export const PACKAGE_FORMAT = 2;
 
 /** A rule as a package stores it. */
 export interface PackagedRule {
@@ -56,6 +57,8 @@ export interface PackageManifest {
   sites: WasmSite[];
   /** Lineage nodes; their subqueries are the module's predicates after the sites'. */
   lineage: WasmLineage[];
+  /** SHA-256 of the manifest's JSON without this field ({@link manifestHash}). */
+  sha256: string;
 }
 
 /** A loaded, verified package. */
@@ -71,6 +74,15 @@ export type PackageInput = Omit<PackagedRule, "irHash"> & {
 
 function sha256(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
+}
+
+/**
+ * SHA-256 of the manifest's compact JSON without its `sha256` field, keys in
+ * their order: covers every field, so editing any of them (the sites that
+ * map predicates to rules included) is refused.
+ */
+export function manifestHash(manifest: Omit<PackageManifest, "sha256">): string {
+  return sha256(JSON.stringify({ ...manifest, sha256: undefined }));
 }
 
 function irHash(ir: RuleIR, suppressions: readonly IrExpr[]): string {
@@ -99,7 +111,7 @@ export function buildPackage(
     const f = schema.byId(id);
     return { id, name: f.name, type: f.type };
   });
-  const manifest: PackageManifest = {
+  const manifest: Omit<PackageManifest, "sha256"> = {
     format: PACKAGE_FORMAT,
     abi: ABI_VERSION,
     kestrel: VERSION,
@@ -125,7 +137,7 @@ export function buildPackage(
     sites: compiled.sites,
     lineage: compiled.lineage,
   };
-  return { manifest, wasm: compiled.bytes };
+  return { manifest: { ...manifest, sha256: manifestHash(manifest) }, wasm: compiled.bytes };
 }
 
 /** Writes a package into `dir` (created if needed). */
@@ -159,6 +171,9 @@ export async function readPackage(dir: string, schema: Schema): Promise<RulePack
   } catch (e) {
     throw new PackageError(`${dir}/manifest.json: not JSON: ${(e as Error).message}`);
   }
+  if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest)) {
+    throw new PackageError(`${dir}/manifest.json: not a JSON object`);
+  }
   if (manifest.format !== PACKAGE_FORMAT) {
     throw new PackageError(
       `${dir}/manifest.json: package format ${manifest.format}, this build reads ${PACKAGE_FORMAT}`,
@@ -167,6 +182,13 @@ export async function readPackage(dir: string, schema: Schema): Promise<RulePack
   if (manifest.abi !== ABI_VERSION) {
     throw new PackageError(
       `${dir}: the package needs Host ABI v${manifest.abi}, this build provides v${ABI_VERSION}`,
+    );
+  }
+  const own = manifestHash(manifest);
+  if (own !== manifest.sha256) {
+    throw new PackageError(
+      `${dir}/manifest.json: hash mismatch (recorded ${manifest.sha256}, contents ${own}); ` +
+        `the manifest was modified — rebuild the package with kestrel compile`,
     );
   }
   const actual = sha256(wasm);
