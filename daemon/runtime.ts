@@ -19,7 +19,8 @@ function wasmLimits(config: Config) {
 /**
  * The predicates of a rule package's rules: a fresh instance of the
  * package's own module (so engines never share its memory), limited by
- * `[wasm]`; rule errors (fuel, memory) are logged and disable the rule.
+ * `[wasm]`; rule errors (fuel, memory) are logged, and a rule that keeps
+ * trapping is disabled (see `runtimes/wasm/ruleset.ts`).
  */
 export function packagePredicates(
   pkg: RulePackage,
@@ -39,7 +40,7 @@ export function packagePredicates(
 
 /**
  * Undefined for the JS runtime. For `wasm`, each ruleset gets its own
- * module; rule errors (fuel, memory) are logged and disable the rule. A
+ * module; rule errors (fuel, memory) are logged as for a package. A
  * ruleset the module cannot run whole (a construct without a Wasm
  * implementation) runs in the JS runtime, and the log says which rules
  * made it so.

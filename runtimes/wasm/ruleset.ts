@@ -7,8 +7,12 @@
  * run, located at the rule); {@link WasmRuleset} instantiates a module —
  * freshly built or read from a rule package — and hands the engine its
  * predicates. A predicate that traps (fuel exhausted, memory limit) is a
- * rule error: it is reported once, the rule is disabled (its predicates
- * answer false from then on), and the engine keeps running.
+ * rule error: that event does not match it, the error is counted, and the
+ * first few of each rule are reported. A rule whose predicates trap
+ * {@link DISABLE_AFTER_TRAPS} times in a row (no evaluation of it completing
+ * in between) is disabled: its predicates answer false from then on. Both
+ * depend only on the events, so replay stays deterministic, and one odd
+ * event no longer switches a rule off for good.
  *
  * @module
  */
@@ -134,6 +138,12 @@ export function compileWasmRules(
   return { sites: [], lineage: [], errors };
 }
 
+/** Consecutive traps of a rule's predicates after which the rule is disabled. */
+export const DISABLE_AFTER_TRAPS = 8;
+
+/** Traps reported per rule; later ones are counted, and the disabling is always reported. */
+export const REPORTED_TRAPS_PER_RULE = 3;
+
 /** Receives rule errors (traps) as they happen. */
 export type RuleErrorHandler = (ruleId: string, message: string) => void;
 
@@ -143,9 +153,14 @@ export class WasmRuleset {
   readonly #sites = new Map<string, WasmSite>();
   readonly #ruleIds: readonly string[];
   readonly #disabled = new Set<number>();
+  /** Per rule: traps in a row, and traps in all. */
+  readonly #inARow = new Map<number, number>();
+  readonly #traps = new Map<number, number>();
   readonly #onError: RuleErrorHandler;
-  /** Rule errors so far, as `rule id: message`. */
+  /** Rule errors reported so far (see {@link REPORTED_TRAPS_PER_RULE}), as `rule id: message`. */
   readonly errors: string[] = [];
+  /** Every trap so far, reported or not. */
+  trapCount = 0;
 
   readonly #lineage: readonly WasmLineage[];
   /** Per lineage node, the tracker's handle once registered. */
@@ -195,9 +210,32 @@ export class WasmRuleset {
     return new WasmRuleset(r.bytes, r.sites, r.lineage, rules.map((x) => x.id), limits, onError);
   }
 
-  /** Whether rule `index` was disabled by a rule error. */
+  /** Whether rule `index` was disabled by rule errors. */
   isDisabled(rule: number): boolean {
     return this.#disabled.has(rule);
+  }
+
+  /** Counts a trap of rule `rule`, reports it unless too many were, and disables the rule at the limit. */
+  #trapped(rule: number, e: WasmTrap): void {
+    this.trapCount++;
+    const inARow = (this.#inARow.get(rule) ?? 0) + 1;
+    const total = (this.#traps.get(rule) ?? 0) + 1;
+    this.#inARow.set(rule, inARow);
+    this.#traps.set(rule, total);
+    const id = this.#ruleIds[rule] ?? String(rule);
+    let message: string;
+    if (inARow >= DISABLE_AFTER_TRAPS) {
+      this.#disabled.add(rule);
+      message = `${e.message}; the rule is disabled after ${inARow} traps in a row`;
+    } else if (total <= REPORTED_TRAPS_PER_RULE) {
+      message = `${e.message}; the predicate is false for this event (the rule is disabled after ` +
+        `${DISABLE_AFTER_TRAPS} traps in a row)`;
+      if (total === REPORTED_TRAPS_PER_RULE) message += "; further traps are counted, not reported";
+    } else {
+      return;
+    }
+    this.errors.push(`${id}: ${message}`);
+    this.#onError(id, message);
   }
 
   /** The engine's predicate compiler: the module's predicate for each site. */
@@ -242,19 +280,19 @@ export class WasmRuleset {
     category: string,
     ctx: RuntimeContext,
   ): Predicate {
-    const instance = this.#instance, disabled = this.#disabled;
+    const instance = this.#instance, disabled = this.#disabled, inARow = this.#inARow;
     const test = (ev: Event): boolean => {
       if (disabled.has(rule)) return false;
+      let result: boolean;
       try {
-        return instance.eval(predicate, ev, fields);
+        result = instance.eval(predicate, ev, fields);
       } catch (e) {
         if (!(e instanceof WasmTrap)) throw e;
-        disabled.add(rule);
-        const id = this.#ruleIds[rule] ?? String(rule);
-        this.errors.push(`${id}: ${e.message}`);
-        this.#onError(id, `${e.message}; the rule is disabled`);
+        this.#trapped(rule, e);
         return false;
       }
+      if (inARow.size !== 0) inARow.delete(rule);
+      return result;
     };
     if (category === "any") return test;
     const inCategory = ctx.categoryMatcher(category);

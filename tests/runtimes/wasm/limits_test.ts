@@ -1,7 +1,8 @@
 /**
  * The Wasm runtime's budgets: a predicate that runs out of fuel or memory
- * traps, the trap becomes a rule error (reported once, the rule disabled)
- * and the engine keeps running the other rules.
+ * traps, the trap becomes a rule error (that event does not match; the
+ * first few are reported; the rule is disabled after a run of traps) and
+ * the engine keeps running the other rules.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { Schema } from "../../../engine/schema.ts";
 import { FieldPaths, JsonEvent } from "../../../engine/event.ts";
 import { Engine, type EngineRule } from "../../../engine/engine.ts";
 import { compileWasmRules, WasmRuleset, WasmTrap } from "../../../runtimes/wasm/mod.ts";
+import { DISABLE_AFTER_TRAPS, REPORTED_TRAPS_PER_RULE } from "../../../runtimes/wasm/ruleset.ts";
 import { limitModuleMemory, memoryLimits } from "../../../runtimes/wasm/memory_limit.ts";
 import { buildModule, fieldsOf } from "../../../runtimes/wasm/module.ts";
 import { WasmInstance } from "../../../runtimes/wasm/instance.ts";
@@ -46,6 +48,10 @@ function run(
   return { errors, matches, wasm };
 }
 
+/** How a trap that does not disable its rule is reported. */
+const FALSE_NOW = "the predicate is false for this event " +
+  `(the rule is disabled after ${DISABLE_AFTER_TRAPS} traps in a row)`;
+
 const heavy = () =>
   rule("heavy", 'process where process.command_line : "*a*b*c*d*e*f*g*h*i*j*k*z"');
 const light = () => rule("light", 'process where process.name == "sh"');
@@ -65,17 +71,18 @@ Deno.test("wasm: fuel exhaustion is a rule error at the same point on every run;
   const limits = { fuelLimit: 20_000, memoryLimitMb: 16 };
   const first = run([heavy(), light()], docs, limits);
   assert.deepEqual(first.errors, [
-    "heavy: fuel exhausted (fuel_limit 20000); the rule is disabled",
+    `heavy: fuel exhausted (fuel_limit 20000); ${FALSE_NOW}`,
   ]);
-  // Before the error both rules match; after it only the light one.
+  // The event that traps does not match the heavy rule; the next one does again.
   assert.deepEqual(first.matches, [
     "heavy@0",
     "light@0",
     "light@1",
+    "heavy@2",
     "light@2",
     "light@3",
   ]);
-  assert.ok(first.wasm.isDisabled(0));
+  assert.ok(!first.wasm.isDisabled(0));
   assert.ok(!first.wasm.isDisabled(1));
   // Fuel counts work, not time: a second run stops at the same event.
   const second = run([heavy(), light()], docs, limits);
@@ -83,6 +90,36 @@ Deno.test("wasm: fuel exhaustion is a rule error at the same point on every run;
   // With enough fuel the same event evaluates to completion.
   const roomy = run([heavy(), light()], docs, { fuelLimit: 10_000_000, memoryLimitMb: 16 });
   assert.deepEqual(roomy.errors, []);
+});
+
+Deno.test("wasm: a rule is disabled after traps in a row, with the first few reported, the same on every run", () => {
+  const long = "abcdefghijk".repeat(2000);
+  const hit = proc({ command_line: "abcdefghijkz" });
+  const trap = proc({ command_line: long });
+  // One short of the limit, an event that completes (resets the run), then a full run.
+  const docs = [
+    hit,
+    ...Array(DISABLE_AFTER_TRAPS - 1).fill(trap),
+    hit,
+    ...Array(DISABLE_AFTER_TRAPS).fill(trap),
+    hit,
+  ];
+  const limits = { fuelLimit: 20_000, memoryLimitMb: 16 };
+  const first = run([heavy(), light()], docs, limits);
+  const fuel = "heavy: fuel exhausted (fuel_limit 20000)";
+  assert.deepEqual(first.errors, [
+    ...Array(REPORTED_TRAPS_PER_RULE - 1).fill(`${fuel}; ${FALSE_NOW}`),
+    `${fuel}; ${FALSE_NOW}; further traps are counted, not reported`,
+    `${fuel}; the rule is disabled after ${DISABLE_AFTER_TRAPS} traps in a row`,
+  ]);
+  assert.equal(first.wasm.trapCount, 2 * DISABLE_AFTER_TRAPS - 1);
+  assert.ok(first.wasm.isDisabled(0));
+  const lastHit = docs.length - 1;
+  const heavyMatches = first.matches.filter((m) => m.startsWith("heavy"));
+  assert.deepEqual(heavyMatches, ["heavy@0", `heavy@${DISABLE_AFTER_TRAPS}`]);
+  assert.ok(first.matches.includes(`light@${lastHit}`));
+  const second = run([heavy(), light()], docs, limits);
+  assert.deepEqual([second.errors, second.matches], [first.errors, first.matches]);
 });
 
 Deno.test("wasm: the fuel a predicate burns is deterministic and bounded by the limit", () => {
@@ -143,9 +180,10 @@ Deno.test("wasm: scratch memory the module itself needs is bounded by the limit 
     { fuelLimit: 100_000_000, memoryLimitMb: 1 },
   );
   assert.deepEqual(r.errors, [
-    "fold: wasm memory limit reached (memory_limit_mb 1); the rule is disabled",
+    `fold: wasm memory limit reached (memory_limit_mb 1); ${FALSE_NOW}`,
   ]);
-  assert.deepEqual(r.matches, ["fold@0", "light@0", "light@1", "light@2"]);
+  // The next event fits again and matches.
+  assert.deepEqual(r.matches, ["fold@0", "light@0", "light@1", "fold@2", "light@2"]);
 });
 
 Deno.test("wasm: memory the module grows for one event leaves the next events intact", () => {
@@ -203,8 +241,8 @@ Deno.test("wasm: a module compiled under a bigger memory limit is held to the co
     matches: ["fold@0", "light@0", "fold@1", "light@1", "fold@2", "light@2"],
   });
   assert.deepEqual(runUnder(1), {
-    errors: ["fold: wasm memory limit reached (memory_limit_mb 1); the rule is disabled"],
-    matches: ["fold@0", "light@0", "light@1", "light@2"],
+    errors: [`fold: wasm memory limit reached (memory_limit_mb 1); ${FALSE_NOW}`],
+    matches: ["fold@0", "light@0", "light@1", "fold@2", "light@2"],
   });
 });
 
