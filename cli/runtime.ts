@@ -7,7 +7,12 @@
  */
 import type { PredicateCompiler } from "../engine/engine.ts";
 import { DEFAULT_CONFIG } from "../config/defaults.ts";
-import { WasmCompileError, type WasmRule, WasmRuleset } from "../runtimes/wasm/mod.ts";
+import {
+  WasmCompileError,
+  WasmMemoryLimitError,
+  type WasmRule,
+  WasmRuleset,
+} from "../runtimes/wasm/mod.ts";
 import type { RulePackage } from "../runtimes/wasm/package.ts";
 import { UsageError } from "./usage.ts";
 
@@ -24,7 +29,8 @@ export const DEFAULT_WASM_LIMITS = {
  * The predicate compiler for `runtime`: undefined for `js` (the engine's
  * default); for `wasm` the package's module when `pkg` is given, else a
  * module compiled from `rules`. Rules the module cannot run are a usage
- * error listing each, located.
+ * error listing each, located; so is a module that needs more memory to
+ * start than `limits` allow.
  */
 export function predicatesFor(
   command: string,
@@ -56,6 +62,7 @@ export function predicatesFor(
         }\nkestrel ${command}: ${e.errors.length} rule(s) cannot run in the wasm runtime`,
       );
     }
+    if (e instanceof WasmMemoryLimitError) throw new UsageError(`kestrel ${command}: ${e.message}`);
     throw e;
   }
 }

@@ -8,7 +8,7 @@
 import type { Config } from "../config/types.ts";
 import type { PredicateCompiler } from "../engine/engine.ts";
 import type { LoadedRule } from "../rules/loader/mod.ts";
-import { WasmCompileError, WasmRuleset } from "../runtimes/wasm/mod.ts";
+import { WasmCompileError, WasmMemoryLimitError, WasmRuleset } from "../runtimes/wasm/mod.ts";
 import type { RulePackage } from "../runtimes/wasm/package.ts";
 
 /** `[wasm]` limits in the runtime's terms. */
@@ -20,22 +20,30 @@ function wasmLimits(config: Config) {
  * The predicates of a rule package's rules: a fresh instance of the
  * package's own module (so engines never share its memory), limited by
  * `[wasm]`; rule errors (fuel, memory) are logged, and a rule that keeps
- * trapping is disabled (see `runtimes/wasm/ruleset.ts`).
+ * trapping is disabled (see `runtimes/wasm/ruleset.ts`). A module that
+ * cannot even start within `memory_limit_mb` is logged and its rules run in
+ * js (undefined), as a ruleset the module cannot run does.
  */
 export function packagePredicates(
   pkg: RulePackage,
   rules: readonly LoadedRule[],
   config: Config,
   log: (line: string) => void,
-): PredicateCompiler {
-  return new WasmRuleset(
-    pkg.wasm,
-    pkg.manifest.sites,
-    pkg.manifest.lineage,
-    rules.map((r) => r.id),
-    wasmLimits(config),
-    (id, message) => log(`kestrel: rule ${id}: ${message}`),
-  ).predicates;
+): PredicateCompiler | undefined {
+  try {
+    return new WasmRuleset(
+      pkg.wasm,
+      pkg.manifest.sites,
+      pkg.manifest.lineage,
+      rules.map((r) => r.id),
+      wasmLimits(config),
+      (id, message) => log(`kestrel: rule ${id}: ${message}`),
+    ).predicates;
+  } catch (e) {
+    if (!(e instanceof WasmMemoryLimitError)) throw e;
+    log(`kestrel: ${e.message} ([wasm] memory_limit_mb); the package's rules run in js`);
+    return undefined;
+  }
 }
 
 /**

@@ -16,6 +16,11 @@ import { uleb } from "./encoder.ts";
 const PAGE = 65536;
 const MEMORY_SECTION = 5;
 
+/** A module that needs more memory to start than the configured limit allows. */
+export class WasmMemoryLimitError extends Error {
+  override name = "WasmMemoryLimitError";
+}
+
 /** Reads an unsigned LEB128 at `at`; returns the value and the offset after it. */
 function readUleb(bytes: Uint8Array, at: number): [number, number] {
   let n = 0, shift = 0;
@@ -71,14 +76,15 @@ function findMemorySection(bytes: Uint8Array): MemorySection | undefined {
 
 /**
  * `bytes` with its memory maximum lowered to `limitMb` MiB (never raised).
- * Throws when the module needs more memory than that to start.
+ * Throws {@link WasmMemoryLimitError} when the module needs more memory than
+ * that to start.
  */
 export function limitModuleMemory(bytes: Uint8Array, limitMb: number): Uint8Array {
   const maxPages = Math.max(1, Math.floor(limitMb * 16));
   const s = findMemorySection(bytes);
   if (s === undefined) return bytes; // no memory of its own: instantiation reports it
   if (s.min > maxPages) {
-    throw new Error(
+    throw new WasmMemoryLimitError(
       `the rule module needs ${(s.min * PAGE) / 1048576} MiB of memory to start, ` +
         `more than the wasm memory limit of ${limitMb} MiB`,
     );

@@ -23,6 +23,7 @@
 export { compileWasmRules, WasmCompileError, WasmRuleset } from "./ruleset.ts";
 export type { RuleErrorHandler, WasmCompileResult, WasmRule, WasmSite } from "./ruleset.ts";
 export { WasmInstance, type WasmLimits, WasmTrap } from "./instance.ts";
+export { WasmMemoryLimitError } from "./memory_limit.ts";
 export { ABI_VERSION } from "./layout.ts";
 export { buildModule, fieldsOf, type WasmExpr } from "./module.ts";
 export { WasmUnsupported } from "./codegen.ts";

@@ -121,3 +121,38 @@ Deno.test("daemon: a package compiled with a bigger memory limit runs under [was
     await ws.remove();
   }
 });
+
+Deno.test("daemon: a package too big to start under [wasm] memory_limit_mb runs its rules in js", async () => {
+  const ws = await Workspace.create("package-start");
+  let d: DaemonProcess | undefined;
+  try {
+    // About 1.6 MB of constants: the module needs more than 1 MiB before any event.
+    const names = Array.from({ length: 2000 }, (_, i) => `"${"n".repeat(400)}${i}"`);
+    await ws.write(
+      "rules/many.yaml",
+      rule("many", `process where process.name in ("marker", ${names.join(", ")})`),
+    );
+    const pkg = `${ws.dir}/pkg`;
+    const c = await kestrel(["compile", "--rules", ws.rules, "--output", pkg]);
+    assert.equal(c.code, 0, c.stderr);
+    await ws.writeConfig({ extra: "[wasm]\nmemory_limit_mb = 1" });
+    const fifo = await ws.fifo("events.fifo");
+    d = await DaemonProcess.start(["--config", ws.config, "--package", pkg, "--replay", fifo]);
+    const writer = await FifoWriter.open(fifo);
+    await writer.write([
+      execEvent(1, { name: "marker", pid: 1 }),
+      execEvent(2, { name: "other", pid: 2 }),
+    ]);
+    writer.close();
+    await d.waitMetric("kestrel_events_received_total", 2);
+    assert.equal((await d.stop()).code, 0, d.stderr.text);
+    assert.match(
+      d.stderr.text,
+      /the rule module needs [\d.]+ MiB of memory to start, more than the wasm memory limit of 1 MiB \(\[wasm\] memory_limit_mb\); the package's rules run in js/,
+    );
+    assert.deepEqual(d.alerts().map(ruleId), ["many"]);
+  } finally {
+    await d?.stop();
+    await ws.remove();
+  }
+});

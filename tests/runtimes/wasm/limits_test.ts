@@ -274,6 +274,6 @@ Deno.test("wasm: the configured memory limit lowers a module's maximum, never ra
   );
   assert.throws(
     () => new WasmInstance(big, { fuelLimit: 1000, memoryLimitMb: 1 }),
-    /^Error: the rule module needs \d+(\.\d+)? MiB of memory to start, more than the wasm memory limit of 1 MiB$/,
+    /^WasmMemoryLimitError: the rule module needs \d+(\.\d+)? MiB of memory to start, more than the wasm memory limit of 1 MiB$/,
   );
 });
