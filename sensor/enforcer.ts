@@ -17,8 +17,12 @@
  * destinations with EPERM.
  *
  * Files are matched by inode and device, resolved from the rules' paths at
- * every `setRules` (a reload re-resolves them), so symlinks and hard links
- * reach the same entry. Rules naming only a content hash are decided in
+ * every `setRules`, so symlinks and hard links reach the same entry. Each
+ * blocked file is held open (O_PATH) while its rules are loaded: its inode
+ * stays allocated even when the file is removed, so the number can never be
+ * reused by an unrelated new file. The paths are checked again every
+ * `recheckMs`: a path that names another file now (replaced, created) is
+ * resolved again at once. Rules naming only a content hash are decided in
  * user space as files run (see `#onWatch`): the first run is killed, later
  * ones refused in the kernel. The programs never act on pid 1, the sensor or its
  * ancestors, act only in enforce mode and at most `rateLimit` times a
@@ -49,7 +53,7 @@ import {
   BpfObject,
   withoutLibbpfMessages,
 } from "../ffi/libbpf.ts";
-import { closeFd, openDirectory } from "../ffi/pidfd.ts";
+import { closeFd, openDirectory, openPath } from "../ffi/pidfd.ts";
 import { RingBuffer } from "../ffi/ringbuf.ts";
 import type { LoadedRule } from "../rules/loader/mod.ts";
 import { decodeVerdict, type Verdict } from "./enforce_verdict.ts";
@@ -100,6 +104,15 @@ export interface EnforcerOptions {
   preferLsm?: boolean;
   /** The cgroup v2 directory connect programs attach to (default: the root from /proc/mounts). */
   cgroupPath?: string;
+  /** How often the rules' paths are checked for another file (ms, default 1000; 0: never). */
+  recheckMs?: number;
+}
+
+/** A rule's file held open: its inode cannot be freed (and its number reused) meanwhile. */
+interface Pin {
+  fd: number;
+  ino: bigint;
+  dev: number;
 }
 
 /** Which mechanism carries out each kind of action, and why. */
@@ -154,8 +167,15 @@ export class Enforcer {
   };
   #execLinks: BpfLink[] = [];
   #netLinks: BpfLink[] = [];
-  #execKeys = new Set<string>();
-  #netKeys = new Set<string>();
+  /** What the kernel maps hold now: key hex → value. */
+  readonly #execEntries = new Map<string, Uint8Array>();
+  readonly #netEntries = new Map<string, Uint8Array>();
+  /** The current rules' files, by path, and the paths that named no file. */
+  #pins = new Map<string, Pin>();
+  #missing = new Set<string>();
+  #rules: readonly LoadedRule[] = [];
+  #plan: EnforcementPlan | undefined;
+  #recheckTimer: ReturnType<typeof setInterval> | undefined;
   #generation = 0;
   readonly #generations = new Map<number, Generation>();
   #loop: Promise<void> | undefined;
@@ -188,6 +208,11 @@ export class Enforcer {
   /** The mode the kernel programs run in. */
   get mode(): EnforceMode {
     return this.#opts.mode;
+  }
+
+  /** What the last successful `setRules` (or re-resolution) made of the rules. */
+  get plan(): EnforcementPlan | undefined {
+    return this.#plan;
   }
 
   /** BPF programs attached now. */
@@ -262,6 +287,35 @@ export class Enforcer {
     }
     this.#running = true;
     this.#loop = this.#read();
+    const every = this.#opts.recheckMs ?? 1000;
+    if (every > 0) {
+      const timer = this.#recheckTimer = setInterval(() => this.recheck(), every);
+      Deno.unrefTimer(timer);
+    }
+  }
+
+  /**
+   * Re-resolves the rules when one of their paths names another file than
+   * when they were set (replaced, removed or created since). Returns whether
+   * it did; failures are logged and the entries in force are kept.
+   */
+  recheck(): boolean {
+    if (!this.#running) return false;
+    let changed = false;
+    for (const [path, pin] of this.#pins) {
+      const now = fileId(path);
+      if (now === undefined || now.ino !== pin.ino || now.dev !== pin.dev) changed = true;
+    }
+    for (const path of this.#missing) if (fileId(path) !== undefined) changed = true;
+    if (!changed) return false;
+    try {
+      const plan = this.setRules(this.#rules);
+      this.#log(`kestrel: a blocked path names another file now: rules resolved again`);
+      for (const n of plan.notes) this.#log(`kestrel: ${n}`);
+    } catch (e) {
+      this.#log(`kestrel: cannot resolve the block rules again: ${(e as Error).message}`);
+    }
+    return true;
   }
 
   /** A second object whose `enforce_*` maps are the exec object's. */
@@ -332,6 +386,50 @@ export class Enforcer {
     const values = new Map<string, Uint8Array>();
     const paths = new Map<string, string>();
     const hashRules = new Map<string, number>();
+    const pins = new Map<string, Pin>();
+    const missing = new Set<string>();
+    const pin = (path: string): Pin | undefined => {
+      const had = pins.get(path);
+      if (had) return had;
+      const p = pinFile(path);
+      if (p) pins.set(path, p);
+      else missing.add(path);
+      return p;
+    };
+    try {
+      this.#plan = this.#apply(rules, plan, generation, pin, {
+        execEntries,
+        netEntries,
+        values,
+        paths,
+        hashRules,
+      });
+    } catch (e) {
+      for (const p of pins.values()) closeFd(p.fd);
+      this.#generation = generation - 1;
+      this.#generations.delete(generation);
+      throw e;
+    }
+    for (const p of this.#pins.values()) closeFd(p.fd);
+    this.#pins = pins;
+    this.#missing = missing;
+    this.#rules = rules;
+    return plan;
+  }
+
+  #apply(
+    rules: readonly LoadedRule[],
+    plan: EnforcementPlan,
+    generation: number,
+    pin: (path: string) => Pin | undefined,
+    { execEntries, netEntries, values, paths, hashRules }: {
+      execEntries: Map<string, Uint8Array>;
+      netEntries: Map<string, Uint8Array>;
+      values: Map<string, Uint8Array>;
+      paths: Map<string, string>;
+      hashRules: Map<string, number>;
+    },
+  ): EnforcementPlan {
     rules.forEach((rule, index) => {
       if (rule.action !== "block") return;
       const p: BlockPlan = planBlock(rule);
@@ -360,18 +458,18 @@ export class Enforcer {
             if (!hashRules.has(t.sha256!)) hashRules.set(t.sha256!, index);
             continue;
           }
-          const file = fileId(t.path);
+          const file = pin(t.path);
           if (file === undefined) {
             plan.notes.push(`rule ${rule.id}: ${t.path} does not exist: nothing to block`);
             continue;
           }
-          if (t.sha256 !== undefined && sha256Of(t.path) !== t.sha256) {
+          if (t.sha256 !== undefined && sha256Of(`/proc/self/fd/${file.fd}`) !== t.sha256) {
             plan.notes.push(`rule ${rule.id}: ${t.path} does not have SHA-256 ${t.sha256}`);
             continue;
           }
           let parent = { ino: 0n, dev: 0 };
           if (t.parentPath !== undefined) {
-            const pf = fileId(t.parentPath);
+            const pf = pin(t.parentPath);
             if (pf === undefined) {
               plan.notes.push(`rule ${rule.id}: ${t.parentPath} does not exist: nothing to block`);
               continue;
@@ -410,12 +508,23 @@ export class Enforcer {
       );
     }
     this.#generations.set(generation, { rules, paths });
+    const oldExec = new Map(this.#execEntries);
+    const oldNet = new Map(this.#netEntries);
+    try {
+      this.#replace(this.#map("enforce_exec"), this.#execEntries, execEntries, values);
+      this.#replace(this.#map("enforce_net"), this.#netEntries, netEntries, values);
+    } catch (e) {
+      // Back to the entries in force before (they fitted: the new ones are deleted first).
+      try {
+        this.#replace(this.#map("enforce_exec"), this.#execEntries, oldExec, oldExec);
+        this.#replace(this.#map("enforce_net"), this.#netEntries, oldNet, oldNet);
+      } catch (again) {
+        this.#log(`kestrel: cannot restore the block maps: ${(again as Error).message}`);
+      }
+      throw e;
+    }
     // Verdicts of the previous generation may still be in the ring: keep it, drop older ones.
     for (const g of this.#generations.keys()) if (g < generation - 1) this.#generations.delete(g);
-    this.#replace(this.#map("enforce_exec"), this.#execKeys, execEntries, values);
-    this.#replace(this.#map("enforce_net"), this.#netKeys, netEntries, values);
-    this.#execKeys = new Set(execEntries.keys());
-    this.#netKeys = new Set(netEntries.keys());
     this.#hashRules = hashRules;
     this.#writeConfig();
     plan.execEntries = execEntries.size;
@@ -424,14 +533,27 @@ export class Enforcer {
     return plan;
   }
 
+  /**
+   * Makes `map` hold the keys of `next` (values from `values`), keeping
+   * `live` equal to what the map holds after every step. Removed keys go
+   * first, so a ruleset that fits the map alone never fails for want of room.
+   */
   #replace(
     map: BpfMap,
-    before: Set<string>,
-    next: Map<string, Uint8Array>,
+    live: Map<string, Uint8Array>,
+    next: Map<string, unknown>,
     values: Map<string, Uint8Array>,
   ): void {
-    for (const [hex, key] of next) map.update(key, values.get(hex)!);
-    for (const hex of before) if (!next.has(hex)) map.delete(bytesOf(hex));
+    for (const hex of [...live.keys()]) {
+      if (next.has(hex)) continue;
+      map.delete(bytesOf(hex));
+      live.delete(hex);
+    }
+    for (const hex of next.keys()) {
+      const value = values.get(hex)!;
+      map.update(bytesOf(hex), value);
+      live.set(hex, value);
+    }
   }
 
   #attachAsNeeded(exec: boolean, net: boolean): void {
@@ -570,7 +692,7 @@ export class Enforcer {
     new DataView(value.buffer).setUint32(4, generation, true);
     try {
       this.#map("enforce_exec").update(key, value);
-      this.#execKeys.add(hexOf(key));
+      this.#execEntries.set(hexOf(key), value);
     } catch (e) {
       this.#log(`kestrel: cannot add ${path} to the exec block map: ${(e as Error).message}`);
     }
@@ -610,6 +732,7 @@ export class Enforcer {
   async stop(): Promise<void> {
     if (!this.#running) return this.#close();
     this.#running = false;
+    clearInterval(this.#recheckTimer);
     this.#execLinks.forEach((l) => l.destroy());
     this.#netLinks.forEach((l) => l.destroy());
     this.#ring?.interrupt();
@@ -619,6 +742,8 @@ export class Enforcer {
   }
 
   #close(): void {
+    for (const p of this.#pins.values()) closeFd(p.fd);
+    this.#pins = new Map();
     this.#execLinks = [];
     this.#netLinks = [];
     this.#ring?.close();
@@ -649,6 +774,23 @@ export function fileId(path: string): { ino: bigint; dev: number } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Opens `path` (O_PATH) when it is a regular file: the pin and the file's inode and device. */
+function pinFile(path: string): Pin | undefined {
+  let fd: number;
+  try {
+    fd = openPath(path);
+  } catch {
+    return undefined;
+  }
+  // The opened file itself, whatever `path` names by now.
+  const id = fileId(`/proc/self/fd/${fd}`);
+  if (id === undefined) {
+    closeFd(fd);
+    return undefined;
+  }
+  return { fd, ...id };
 }
 
 function sha256OfFile(file: Deno.FsFile): string {

@@ -161,7 +161,6 @@ bpfTest(
       e.setRules(rules({ blk: `process where process.executable == "${f.blocked}"` }));
       await Deno.remove(f.blocked);
       await Deno.copyFile("/usr/bin/touch", f.blocked);
-      assert.equal((await run(f.blocked, [`${f.dir}/m-stale`])).code, 0, "old inode entry only");
       e.setRules(rules({ blk: `process where process.executable == "${f.blocked}"` }));
       await assertBlocked(e, f.blocked, [`${f.dir}/m-new`], `${f.dir}/m-new`);
       // The removed rule's entries are gone.
@@ -171,6 +170,105 @@ bpfTest(
     } finally {
       await e.stop();
       await Deno.remove(f.dir, { recursive: true });
+    }
+  },
+);
+
+bpfTest(
+  "exec blocking: a removed blocked file's inode number is not reused; its replacement is blocked",
+  async () => {
+    // No hard link here: only the enforcer keeps the removed file's inode alive.
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "kestrel-enforce-" }));
+    const blocked = `${dir}/blocked`;
+    await Deno.copyFile("/usr/bin/touch", blocked);
+    const { e, verdicts } = start({ recheckMs: 0 });
+    try {
+      e.setRules(rules({ blk: `process where process.executable == "${blocked}"` }));
+      const old = Deno.statSync(blocked).ino;
+      await Deno.remove(blocked);
+      // ext4 hands a freed inode number to the next file at once: new files must run.
+      for (let i = 0; i < 4; i++) {
+        const other = `${dir}/other${i}`;
+        await Deno.copyFile("/usr/bin/touch", other);
+        assert.notEqual(Deno.statSync(other).ino, old, "the blocked file's inode was reused");
+        const out = await run(other, [`${dir}/m-other${i}`]);
+        assert.equal(out.code, 0, `${other} was stopped`);
+        assert.ok(pathExists(`${dir}/m-other${i}`));
+      }
+      assert.equal(e.recheck(), true, "the removal is noticed");
+      assert.equal(e.plan?.execEntries, 0);
+      assert.equal(e.recheck(), false, "nothing changed since");
+      // A new binary at the blocked path is blocked once the paths are checked again.
+      await Deno.copyFile("/usr/bin/touch", blocked);
+      assert.equal(e.recheck(), true);
+      assert.deepEqual([...(e.plan?.execPaths.get("blk") ?? [])], [blocked]);
+      await assertBlocked(e, blocked, [`${dir}/m-new`], `${dir}/m-new`);
+      e.flush();
+      assert.equal(verdicts.length, 1);
+      assert.equal(verdicts[0].path, blocked);
+      assert.equal(verdicts[0].ino, BigInt(Deno.statSync(blocked).ino!));
+    } finally {
+      await e.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+bpfTest("exec blocking: the periodic check re-resolves a replaced blocked file", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "kestrel-enforce-" }));
+  const blocked = `${dir}/blocked`;
+  await Deno.copyFile("/usr/bin/touch", blocked);
+  const { e } = start({ recheckMs: 50 });
+  try {
+    e.setRules(rules({ blk: `process where process.executable == "${blocked}"` }));
+    const before = e.plan;
+    await Deno.remove(blocked);
+    await Deno.copyFile("/usr/bin/touch", blocked);
+    for (let i = 0; i < 100 && e.plan === before; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.notEqual(e.plan, before, "the rules were resolved again");
+    await assertBlocked(e, blocked, [`${dir}/m-new`], `${dir}/m-new`);
+  } finally {
+    await e.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+bpfTest(
+  "exec blocking: a ruleset that fits the map replaces another that fits, though both would not",
+  async () => {
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "kestrel-enforce-" }));
+    const files = ["a1", "a2", "b1", "b2"].map((n) => `${dir}/${n}`);
+    for (const f of files) await Deno.copyFile("/usr/bin/touch", f);
+    const { e } = start({ decisionCacheSize: 2, recheckMs: 0 });
+    const two = (x: string, y: string) =>
+      rules({
+        r1: `process where process.executable == "${x}"`,
+        r2: `process where process.executable == "${y}"`,
+      });
+    try {
+      assert.equal(e.setRules(two(files[0], files[1])).execEntries, 2);
+      assert.equal(e.setRules(two(files[2], files[3])).execEntries, 2);
+      await assertBlocked(e, files[2], [`${dir}/m-b1`], `${dir}/m-b1`);
+      await assertBlocked(e, files[3], [`${dir}/m-b2`], `${dir}/m-b2`);
+      assert.equal((await run(files[0], [`${dir}/m-a1`])).code, 0, "a1 is no longer blocked");
+      // Over the map: refused, and the entries in force stay as they were.
+      await Deno.copyFile("/usr/bin/touch", `${dir}/c`);
+      assert.throws(
+        () =>
+          e.setRules(rules({
+            r1: `process where process.executable == "${files[0]}"`,
+            r2: `process where process.executable == "${files[1]}"`,
+            r3: `process where process.executable == "${dir}/c"`,
+          })),
+        /block_decision_cache_size/,
+      );
+      await assertBlocked(e, files[2], [`${dir}/m-b1-again`], `${dir}/m-b1-again`);
+      assert.equal((await run(files[1], [`${dir}/m-a2`])).code, 0);
+    } finally {
+      await e.stop();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 );
@@ -215,7 +313,7 @@ bpfTest(
   },
 );
 
-bpfTest("the LSM program compiles; its load is attempted and the outcome reported", () => {
+bpfTest("the LSM program compiles; its load is attempted and the outcome reported", async () => {
   const { e } = start();
   try {
     const lsm = e.paths.lsm;
@@ -241,10 +339,10 @@ bpfTest("the LSM program compiles; its load is attempted and the outcome reporte
       assert.deepEqual(noLsm.paths.lsm, { attempted: false, ok: false });
       assert.equal(noLsm.paths.exec, "signal");
     } finally {
-      void noLsm.stop();
+      await noLsm.stop();
     }
   } finally {
-    void e.stop();
+    await e.stop();
   }
 });
 
