@@ -8,9 +8,11 @@
  *    `mmap_file`, `file_mprotect`): execve fails with EPERM, the caller
  *    survives. Its load and attach are always attempted; the outcome is kept.
  * 2. Otherwise signals (`ebpf/block_exec.bpf.c`): at `sched_process_exec`,
- *    and at an executable `mmap`/`mprotect` of the file (`ld.so
- *    /path/to/binary`), the process gets SIGKILL before its first
- *    instruction of that file runs (exit status 137).
+ *    and at an executable `mmap`/`mprotect` of the file in a process
+ *    running a dynamic loader (`ld.so /path/to/binary`; see
+ *    `./enforce_elf.ts`), the process gets SIGKILL before its first
+ *    instruction of that file runs (exit status 137). Libraries and loaders
+ *    are refused as block targets.
  *
  * Connections (`ebpf/block_connect.bpf.c`): `cgroup/connect4` and
  * `connect6` on the cgroup v2 root (found in `/proc/mounts`) refuse blocked
@@ -57,6 +59,7 @@ import { closeFd, openDirectory, openPath } from "../ffi/pidfd.ts";
 import { RingBuffer } from "../ffi/ringbuf.ts";
 import type { LoadedRule } from "../rules/loader/mod.ts";
 import { decodeVerdict, type Verdict } from "./enforce_verdict.ts";
+import { type FileKey, loaderFiles, refusedTarget } from "./enforce_elf.ts";
 
 export type { Verdict } from "./enforce_verdict.ts";
 
@@ -174,6 +177,8 @@ export class Enforcer {
   #pins = new Map<string, Pin>();
   #missing = new Set<string>();
   #rules: readonly LoadedRule[] = [];
+  /** The dynamic loaders, by `ino:dev` (executable mappings are checked in their processes only). */
+  #loaders = new Map<string, FileKey & { path: string }>();
   #plan: EnforcementPlan | undefined;
   #recheckTimer: ReturnType<typeof setInterval> | undefined;
   #generation = 0;
@@ -233,6 +238,7 @@ export class Enforcer {
       exec.load();
       this.#writeConfig();
       this.#writeProtect();
+      this.#writeLoaders();
       const lsm: EnforcementPaths["lsm"] = { attempted: false, ok: false };
       if (this.#opts.preferLsm !== false) {
         lsm.attempted = true;
@@ -329,6 +335,7 @@ export class Enforcer {
           "enforce_net",
           "enforce_protect",
           "enforce_rate",
+          "enforce_loader",
           "enforce_events",
         ]
       ) {
@@ -355,6 +362,17 @@ export class Enforcer {
     dv.setUint32(12, this.#generation, true);
     dv.setUint32(16, this.#hashRules.size > 0 ? 1 : 0, true);
     this.#map("enforce_cfg").update(new Uint8Array(4), v);
+  }
+
+  #writeLoaders(): void {
+    this.#loaders = loaderFiles(fileId);
+    const map = this.#map("enforce_loader");
+    for (const { ino, dev } of this.#loaders.values()) {
+      const k = new Uint8Array(16);
+      new DataView(k.buffer).setBigUint64(0, ino, true);
+      new DataView(k.buffer).setUint32(8, dev, true);
+      map.update(k, new Uint8Array([1]));
+    }
   }
 
   #writeProtect(): void {
@@ -444,6 +462,17 @@ export class Enforcer {
       if (p.kind === "connect" && this.#paths.connect === "none") {
         plan.unenforceable.set(rule.id, `connection blocking is not available here`);
         return;
+      }
+      if (p.kind === "exec") {
+        // A library or the loader would stop every program loading it: refused as a whole.
+        for (const t of p.targets) {
+          const file = t.path === undefined ? undefined : pin(t.path);
+          const why = file && refusedTarget(`/proc/self/fd/${file.fd}`, this.#loaders, file);
+          if (why) {
+            plan.unenforceable.set(rule.id, why.replace(`/proc/self/fd/${file.fd}`, t.path!));
+            return;
+          }
+        }
       }
       const value = new Uint8Array(8);
       new DataView(value.buffer).setUint32(0, index, true);

@@ -273,6 +273,55 @@ bpfTest(
   },
 );
 
+bpfTest(
+  "exec blocking: a block on a copy of libc does not kill a program loading it",
+  async () => {
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "kestrel-enforce-" }));
+    const libc = `${dir}/libc.so.6`;
+    await Deno.copyFile(Deno.realPathSync("/lib/x86_64-linux-gnu/libc.so.6"), libc);
+    const { e, verdicts } = start({ recheckMs: 0 });
+    try {
+      const plan = e.setRules(rules({ lib: `process where process.executable == "${libc}"` }));
+      assert.equal(plan.execEntries, 1, "glibc's libc.so.6 is runnable: the rule is kept");
+      // cat maps the copy executable (its maps show it) and survives.
+      const out = await new Deno.Command("cat", {
+        args: ["/proc/self/maps"],
+        env: { LD_LIBRARY_PATH: dir },
+        stdout: "piped",
+      }).output();
+      assert.equal(out.code, 0);
+      assert.match(new TextDecoder().decode(out.stdout), new RegExp(`r-xp .*${libc}`));
+      e.flush();
+      assert.deepEqual(verdicts, []);
+    } finally {
+      await e.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+bpfTest("exec blocking: a shared library or the dynamic loader as target is refused", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "kestrel-enforce-" }));
+  const libm = `${dir}/libm.so.6`;
+  await Deno.copyFile(Deno.realPathSync("/lib/x86_64-linux-gnu/libm.so.6"), libm);
+  const { e } = start({ recheckMs: 0 });
+  try {
+    assert.ok(LDSO);
+    const plan = e.setRules(rules({
+      lib: `process where process.executable == "${libm}"`,
+      ld: `process where process.executable == "${LDSO}"`,
+    }));
+    assert.equal(plan.execEntries, 0);
+    assert.deepEqual([...plan.kernelRules], []);
+    assert.match(plan.unenforceable.get("lib") ?? "", new RegExp(`${libm} is a shared library`));
+    assert.match(plan.unenforceable.get("ld") ?? "", /is the dynamic loader/);
+    assert.equal((await run("true", [])).code, 0);
+  } finally {
+    await e.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** A Deno child that maps `file` read-only, then makes the mapping executable with mprotect. */
 const MPROTECT_PROBE = `
 const c = Deno.dlopen("libc.so.6", {
@@ -294,7 +343,9 @@ bpfTest(
     const { e, verdicts } = start();
     try {
       e.setRules(rules({ blk: `process where process.executable == "${f.blocked}"` }));
-      const out = await run(Deno.execPath(), ["eval", MPROTECT_PROBE, f.blocked]);
+      // Run under the dynamic loader: only there is an executable mapping the program run.
+      assert.ok(LDSO, "the dynamic loader is present");
+      const out = await run(LDSO, [Deno.execPath(), "eval", MPROTECT_PROBE, f.blocked]);
       const stdout = new TextDecoder().decode(out.stdout);
       assert.match(stdout, /^mapped$/m, new TextDecoder().decode(out.stderr));
       assert.doesNotMatch(stdout, /survived/);
@@ -304,8 +355,11 @@ bpfTest(
         `${e.paths.exec === "lsm" ? "mmap_lsm" : "mmap"}:blocked`,
       ]);
       // Another file made executable is left alone.
-      const ok = await run(Deno.execPath(), ["eval", MPROTECT_PROBE, f.similar]);
+      const ok = await run(LDSO, [Deno.execPath(), "eval", MPROTECT_PROBE, f.similar]);
       assert.match(new TextDecoder().decode(ok.stdout), /survived/);
+      // Outside a loader, a mapping is a library being loaded: not acted on.
+      const lib = await run(Deno.execPath(), ["eval", MPROTECT_PROBE, f.blocked]);
+      assert.match(new TextDecoder().decode(lib.stdout), /survived/);
     } finally {
       await e.stop();
       await Deno.remove(f.dir, { recursive: true });
