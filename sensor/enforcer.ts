@@ -80,8 +80,10 @@ export const ENFORCE_OBJECTS: Readonly<EnforceImages> = Object.freeze({
 /** Bytes of `enforce_events` (ebpf/enforce.h ENFORCE_RING_BYTES). */
 const RING_BYTES = 256 * 1024;
 const MODE_ENFORCE = 1;
-/** Executables larger than this are not hashed for content-hash rules (hashing blocks the loop). */
+/** Executables larger than this are not hashed for content-hash rules. */
 const HASH_MAX_BYTES = 256 << 20;
+/** Files waiting for hashing at most; more are let through with a log line. */
+const HASH_QUEUE_MAX = 256;
 
 /** Options of {@link Enforcer}. */
 export interface EnforcerOptions {
@@ -194,8 +196,12 @@ export class Enforcer {
   readonly #protect: ReadonlySet<number>;
   /** Decisions taken, by action. */
   readonly counts = { blocked: 0, would_block: 0, failed: 0, killed: 0 };
-  /** Files hashed for content-hash rules, and executions the decision cache answered. */
-  readonly hashing = { hashed: 0, cacheHits: 0 };
+  /**
+   * Files hashed for content-hash rules, executions the decision cache
+   * answered, files not hashed for a full queue, and files waiting now.
+   */
+  readonly hashing = { hashed: 0, cacheHits: 0, dropped: 0, pending: 0 };
+  #hashQueue: Promise<void> = Promise.resolve();
 
   /** An enforcer over `opts`; nothing happens until `start`. */
   constructor(opts: EnforcerOptions) {
@@ -659,31 +665,18 @@ export class Enforcer {
    * exist: hash it (through the decision cache) and, when a rule names the
    * hash, put the file into the map — later execs are refused in the kernel
    * — and kill this process (it has started: pid and start time checked).
+   * The file is opened at once (while the process runs it); a file not in
+   * the cache is hashed in the background, one at a time, in chunks, so
+   * collection is not held up by a large binary.
    */
   #onWatch(v: Verdict): void {
     if (this.#hashRules.size === 0) return;
-    let file: Deno.FsFile | undefined;
-    let path: string | undefined;
-    try {
-      path = Deno.readLinkSync(`/proc/${v.tgid}/exe`);
-      file = Deno.openSync(`/proc/${v.tgid}/exe`);
-    } catch {
-      // Gone already (or not yet exec'd, under LSM): the name it was given.
-      if (v.filename.startsWith("/")) {
-        try {
-          file = Deno.openSync(v.filename);
-          path = v.filename;
-        } catch {
-          // Nothing left to read: nothing ran long enough to matter.
-        }
-      }
-    }
-    if (file === undefined) return;
-    let sha: string;
+    const run = openRun(v);
+    if (run === undefined) return;
+    const { file, path } = run;
+    let queued = false;
     try {
       const st = file.statSync();
-      if (st.ino === null || st.dev === null) return;
-      if (BigInt(st.ino) !== v.ino || kernelDev(st.dev) !== v.dev) return; // another image by now
       if (st.size > HASH_MAX_BYTES) {
         this.#log(`kestrel: ${path} is over ${HASH_MAX_BYTES >> 20} MiB: not hashed`);
         return;
@@ -694,22 +687,42 @@ export class Enforcer {
         this.#decisions.delete(key); // most recently used last
         this.#decisions.set(key, cached);
         this.hashing.cacheHits++;
-        sha = cached;
-      } else {
-        sha = sha256OfFile(file);
-        this.hashing.hashed++;
-        this.#decisions.set(key, sha);
-        const cap = Math.max(1, this.#opts.decisionCacheSize);
-        while (this.#decisions.size > cap) {
-          this.#decisions.delete(this.#decisions.keys().next().value!);
-        }
+        this.#decide(v, path, cached);
+        return;
       }
+      if (this.hashing.pending >= HASH_QUEUE_MAX) {
+        this.hashing.dropped++;
+        this.#log(`kestrel: ${HASH_QUEUE_MAX} files wait for hashing: ${path} not hashed`);
+        return;
+      }
+      this.hashing.pending++;
+      queued = true;
+      this.#hashQueue = this.#hashQueue.then(async () => {
+        try {
+          const sha = await sha256OfFile(file);
+          this.hashing.hashed++;
+          this.#decisions.set(key, sha);
+          const cap = Math.max(1, this.#opts.decisionCacheSize);
+          while (this.#decisions.size > cap) {
+            this.#decisions.delete(this.#decisions.keys().next().value!);
+          }
+          if (this.#exec !== undefined) this.#decide(v, path, sha);
+        } catch (e) {
+          this.#log(`kestrel: cannot hash ${path}: ${(e as Error).message}`);
+        } finally {
+          file.close();
+          this.hashing.pending--;
+        }
+      });
     } catch (e) {
       this.#log(`kestrel: cannot hash ${path}: ${(e as Error).message}`);
-      return;
     } finally {
-      file.close();
+      if (!queued) file.close();
     }
+  }
+
+  /** Acts on a watched exec whose file has SHA-256 `sha` (see `#onWatch`). */
+  #decide(v: Verdict, path: string, sha: string): void {
     const index = this.#hashRules.get(sha);
     if (index === undefined) return;
     const generation = this.#generation;
@@ -725,7 +738,7 @@ export class Enforcer {
     } catch (e) {
       this.#log(`kestrel: cannot add ${path} to the exec block map: ${(e as Error).message}`);
     }
-    const out: Verdict = { ...v, rule: index, generation, ...(path ? { path } : {}) };
+    const out: Verdict = { ...v, rule: index, generation, path };
     if (this.#opts.mode !== "enforce") {
       this.#report({ ...out, action: "would_block" }, rule);
     } else if (!this.#limiter.take()) {
@@ -752,6 +765,11 @@ export class Enforcer {
     }
   }
 
+  /** Resolves once the files waiting for hashing have been decided (tests, `stop`). */
+  async settled(): Promise<void> {
+    while (this.hashing.pending > 0) await this.#hashQueue;
+  }
+
   /** Reads the verdicts already in the ring now (tests; the loop does it otherwise). */
   flush(): void {
     this.#drain();
@@ -767,6 +785,7 @@ export class Enforcer {
     this.#ring?.interrupt();
     await this.#loop;
     this.#drain();
+    await this.settled();
     this.#close();
   }
 
@@ -822,11 +841,45 @@ function pinFile(path: string): Pin | undefined {
   return { fd, ...id };
 }
 
-function sha256OfFile(file: Deno.FsFile): string {
+/** SHA-256 of `file` read in 1 MiB chunks (other work runs between them). */
+async function sha256OfFile(file: Deno.FsFile): Promise<string> {
   const h = createHash("sha256");
   const buf = new Uint8Array(1 << 20);
-  for (let n = file.readSync(buf); n !== null; n = file.readSync(buf)) h.update(buf.subarray(0, n));
+  for (let n = await file.read(buf); n !== null; n = await file.read(buf)) {
+    h.update(buf.subarray(0, n));
+  }
   return h.digest("hex");
+}
+
+/**
+ * The file a watched exec runs, opened, with the name to report: the
+ * process's `/proc/<tgid>/exe`, or — when that is another image (under BPF
+ * LSM the exec has not happened yet) or gone — the name execve was given,
+ * if it is the same inode.
+ */
+function openRun(v: Verdict): { file: Deno.FsFile; path: string } | undefined {
+  const exe = `/proc/${v.tgid}/exe`;
+  for (const candidate of [exe, ...(v.filename.startsWith("/") ? [v.filename] : [])]) {
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(candidate);
+    } catch {
+      continue;
+    }
+    try {
+      const st = file.statSync();
+      if (
+        st.ino !== null && st.dev !== null && BigInt(st.ino) === v.ino &&
+        kernelDev(st.dev) === v.dev
+      ) {
+        return { file, path: candidate === exe ? Deno.readLinkSync(exe) : candidate };
+      }
+    } catch {
+      // Gone meanwhile: try the next name.
+    }
+    file.close();
+  }
+  return undefined;
 }
 
 function sha256Of(path: string): string | undefined {

@@ -551,16 +551,19 @@ bpfTest(
   },
 );
 
-/** A copy of `sleep` with `tag` appended (ELF ignores trailing bytes): unique content. */
+/** A copy of `sleep` with `tag` (and `pad` zeros) appended (ELF ignores trailing bytes): unique content. */
 async function taggedSleep(
   dir: string,
   name: string,
   tag: string,
+  pad = 0,
 ): Promise<{ path: string; sha: string }> {
-  const bytes = new Uint8Array([
-    ...await Deno.readFile("/bin/sleep"),
-    ...new TextEncoder().encode(`\nkestrel-test-${tag}`),
-  ]);
+  const elf = await Deno.readFile("/bin/sleep");
+  const tail = new TextEncoder().encode(`\nkestrel-test-${tag}`);
+  // `pad` zero bytes after the tag make a large file.
+  const bytes = new Uint8Array(elf.length + tail.length + pad);
+  bytes.set(elf);
+  bytes.set(tail, elf.length);
   const path = `${dir}/${name}`;
   await Deno.writeFile(path, bytes, { mode: 0o755 });
   const sha = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)))
@@ -619,6 +622,37 @@ bpfTest(
         "exec:killed",
       ]);
       assert.equal(ours[0].path, bad.path);
+    } finally {
+      await e.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+bpfTest(
+  "content hash: a large file is hashed while the event loop goes on, and its run is killed",
+  async () => {
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "kestrel-enforce-hash-" }));
+    const big = await taggedSleep(dir, "big", crypto.randomUUID(), 96 << 20);
+    const { e, verdicts } = start({ recheckMs: 0 });
+    try {
+      e.setRules(rules({ hash: `process where process.hash.sha256 == "${big.sha}"` }));
+      // A timer that sees a hash under way proves the loop was not held by it.
+      let sawPending = false;
+      const ticker = setInterval(() => sawPending ||= e.hashing.pending > 0, 1);
+      const status = await exitWithin(
+        new Deno.Command(big.path, { args: ["30"] }).spawn(),
+        20_000,
+      ).finally(() => clearInterval(ticker));
+      assert.equal(status.signal, "SIGKILL");
+      assert.ok(sawPending, "the event loop ran while the file was hashed");
+      await e.settled();
+      assert.ok(e.hashing.hashed >= 1, "hashed (other programs run on the machine meanwhile too)");
+      assert.equal(e.hashing.pending, 0);
+      e.flush();
+      assert.deepEqual(verdicts.map((v) => `${v.kind}:${v.action}:${v.path}`), [
+        `exec:killed:${big.path}`,
+      ]);
     } finally {
       await e.stop();
       await Deno.remove(dir, { recursive: true });
