@@ -659,3 +659,30 @@ bpfTest(
     }
   },
 );
+
+bpfTest(
+  "exec blocking: a path with a hash is blocked only when the file has that hash",
+  async () => {
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "kestrel-enforce-hash-" }));
+    const f = await taggedSleep(dir, "tagged", crypto.randomUUID());
+    const { e } = start({ recheckMs: 0 });
+    const rule = (sha: string) =>
+      rules({
+        blk: `process where process.executable == "${f.path}" and process.hash.sha256 == "${sha}"`,
+      });
+    try {
+      assert.equal(e.setRules(rule(f.sha)).execEntries, 1);
+      const out = await run(f.path, ["0"]).catch((err) => err as Error);
+      if (out instanceof Error) assert.ok(out instanceof Deno.errors.PermissionDenied);
+      else assert.equal(out.code, 137);
+      const other = "0".repeat(64);
+      const plan = e.setRules(rule(other));
+      assert.equal(plan.execEntries, 0);
+      assert.deepEqual(plan.notes, [`rule blk: ${f.path} does not have SHA-256 ${other}`]);
+      assert.equal((await run(f.path, ["0"])).code, 0);
+    } finally {
+      await e.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
