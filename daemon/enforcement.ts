@@ -166,7 +166,7 @@ export class Enforcement {
   outcome(rule: LoadedRule, match: Match): AlertOutcome | null {
     if (rule.action === "alert") return { action: "alert" };
     if (rule.action === "block") {
-      const plan = this.#plan;
+      const plan = this.#enforcer?.plan ?? this.#plan;
       if (plan?.kernelRules.has(rule.id)) {
         const paths = plan.execPaths.get(rule.id);
         // Connections (every destination is in the kernel) and content hashes (decided as files run).
@@ -179,7 +179,7 @@ export class Enforcement {
           action: "failed",
           actionError: `not blocked: ${
             typeof exe === "string" ? exe : "the file"
-          } did not exist when the rules were loaded (a reload resolves it again)`,
+          } did not exist when the rules were loaded (it is resolved again within a second of appearing)`,
         };
       }
       const why = this.#unenforceable.get(rule.id);

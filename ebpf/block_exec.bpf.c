@@ -5,9 +5,10 @@
  *   tp_btf/sched_process_exec  the new image is a blocked file (inode + device, optionally
  *                              with a given parent) -> bpf_send_signal(SIGKILL): the process
  *                              dies before its first user instruction (exit status 137)
- *   tp_btf/sys_enter           mmap(PROT_EXEC) of a blocked file (what ld.so does when run
- *                              as `ld.so /path/to/binary`), or mprotect(PROT_EXEC) of a mapping
- *                              of one -> SIGKILL before the call returns
+ *   tp_btf/sys_enter           mmap(PROT_EXEC) of a blocked file by a process running a dynamic
+ *                              loader (`ld.so /path/to/binary`, enforce_loader), or
+ *                              mprotect(PROT_EXEC) of a mapping of one -> SIGKILL before the
+ *                              call returns
  *
  * With content-hash rules, execs of other files are reported for user space to hash (its
  * decision puts the file into the map). Matching is on the file actually run, so symlinks and hard links reach the same entry.
@@ -80,6 +81,8 @@ int BPF_PROG(kestrel_block_mmap, struct pt_regs *regs, long id)
 	if (!(prot & PROT_EXEC))
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
+	if (!enforce_runs_loader(task))
+		return 0;
 	struct file *f = 0;
 	if (id == NR_MMAP) {
 		long fd = (int)BPF_CORE_READ(regs, r8);

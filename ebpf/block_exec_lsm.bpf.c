@@ -51,13 +51,18 @@ int BPF_PROG(kestrel_lsm_exec, struct linux_binprm *bprm, int ret)
 	return refuse(ENFORCE_KIND_EXEC_LSM, t, i, dev, BPF_CORE_READ(bprm, filename));
 }
 
-/* An executable mapping of `file` (mmap or mprotect): refused when it is a blocked binary. */
+/*
+ * An executable mapping of `file` (mmap or mprotect) by a process running a dynamic loader:
+ * refused when it is a blocked binary.
+ */
 static __always_inline int refuse_exec_mapping(struct file *file)
 {
 	struct inode *ino = BPF_CORE_READ(file, f_inode);
 	__u64 i = BPF_CORE_READ(ino, i_ino);
 	__u32 dev = BPF_CORE_READ(ino, i_sb, s_dev);
 	struct task_struct *task = bpf_get_current_task_btf();
+	if (!enforce_runs_loader(task))
+		return 0;
 	struct enforce_target *t = exec_target(i, dev, BPF_CORE_READ(task, real_parent));
 	if (!t)
 		return 0;

@@ -21,6 +21,7 @@
 #define ENFORCE_EXEC_MAX 4096
 #define ENFORCE_NET_MAX 4096
 #define ENFORCE_PROTECT_MAX 256
+#define ENFORCE_LOADER_MAX 16
 #define ENFORCE_RING_BYTES (256 * 1024)
 #define ENFORCE_FILENAME_MAX 256
 
@@ -68,6 +69,14 @@ struct enforce_exec_key {
 	__u32 _pad1;
 };
 _Static_assert(sizeof(struct enforce_exec_key) == 32, "enforce_exec_key");
+
+/* A dynamic loader (ld.so): executable mappings are checked only in processes running one. */
+struct enforce_file_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 _pad0;
+};
+_Static_assert(sizeof(struct enforce_file_key) == 16, "enforce_file_key");
 
 /* A blocked destination: address in network order (IPv4 in the first 4 bytes, the rest 0;
  * all zero = any address), port in host order (0 = any port). */
@@ -158,6 +167,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct enforce_rate);
 } enforce_rate SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENFORCE_LOADER_MAX);
+	__type(key, struct enforce_file_key);
+	__type(value, __u8);
+} enforce_loader SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -272,6 +288,23 @@ static __always_inline void enforce_watch(__u64 ino, __u32 dev, const char *kfil
 static __always_inline struct inode *exe_inode(struct task_struct *task)
 {
 	return BPF_CORE_READ(task, mm, exe_file, f_inode);
+}
+
+/*
+ * Whether `task`'s process runs a dynamic loader (`ld.so /path/to/binary`): only there is an
+ * executable mapping of a blocked file the program being run. Elsewhere it is a library being
+ * loaded (or a copy of one), which a block rule must not turn into a kill of every program
+ * linking it.
+ */
+static __always_inline int enforce_runs_loader(struct task_struct *task)
+{
+	struct inode *i = exe_inode(task);
+	if (!i)
+		return 0;
+	struct enforce_file_key k = {};
+	k.ino = BPF_CORE_READ(i, i_ino);
+	k.dev = BPF_CORE_READ(i, i_sb, s_dev);
+	return bpf_map_lookup_elem(&enforce_loader, &k) != 0;
 }
 
 /* The block-map entry for running `ino`/`dev` with `parent` as the parent process, if any. */

@@ -163,6 +163,10 @@ function execPlan(values: Map<string, (string | number)[]>): BlockPlan {
 }
 
 function connectPlan(values: Map<string, (string | number)[]>): BlockPlan {
+  // Without either, the entry would be all zeros: it blocks nothing, yet would count as enforced.
+  if (!values.has("destination.ip") && !values.has("destination.port")) {
+    return none("no destination.ip or destination.port names the destination");
+  }
   const ips = values.get("destination.ip") ?? [undefined];
   const ports = values.get("destination.port") ?? [undefined];
   const targets: NetTarget[] = [];

@@ -9,6 +9,11 @@
  * process that was checked, and `pidfd_send_signal` can only reach it
  * (ESRCH once it is gone).
  *
+ * Limit: start times in `/proc/<pid>/stat` are clock ticks (10 ms at
+ * USER_HZ 100), so a successor that got the pid within the same tick as the
+ * target started is not told apart. Reaching a pid again takes a wrap of the
+ * pid space (or a write to `ns_last_pid`), which takes longer than that.
+ *
  * @module
  */
 import { closeFd, pidfdOpen, pidfdSendSignal, SIGKILL, SyscallError } from "../ffi/pidfd.ts";

@@ -24,7 +24,7 @@ function symbols() {
 
 /** `SIGKILL`. */
 export const SIGKILL = 9;
-const O_RDONLY = 0, O_DIRECTORY = 0o200000, O_CLOEXEC = 0o2000000;
+const O_RDONLY = 0, O_DIRECTORY = 0o200000, O_CLOEXEC = 0o2000000, O_PATH = 0o10000000;
 
 /** A failed call and its errno (`pidfd_open: ESRCH`), with the number in `errno`. */
 export class SyscallError extends Error {
@@ -59,6 +59,17 @@ export function openDirectory(path: string): number {
     new TextEncoder().encode(path + "\0"),
     O_RDONLY | O_DIRECTORY | O_CLOEXEC,
   );
+  if (fd < 0) throw new SyscallError(`open ${path}`, errno());
+  return fd;
+}
+
+/**
+ * Opens `path` with O_PATH (symlinks followed) and returns the raw fd: it
+ * keeps the file's inode allocated, so its number is not reused while the fd
+ * is open (throws {@link SyscallError}).
+ */
+export function openPath(path: string): number {
+  const fd = symbols().open(new TextEncoder().encode(path + "\0"), O_PATH | O_CLOEXEC);
   if (fd < 0) throw new SyscallError(`open ${path}`, errno());
   return fd;
 }

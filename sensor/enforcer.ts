@@ -8,17 +8,23 @@
  *    `mmap_file`, `file_mprotect`): execve fails with EPERM, the caller
  *    survives. Its load and attach are always attempted; the outcome is kept.
  * 2. Otherwise signals (`ebpf/block_exec.bpf.c`): at `sched_process_exec`,
- *    and at an executable `mmap`/`mprotect` of the file (`ld.so
- *    /path/to/binary`), the process gets SIGKILL before its first
- *    instruction of that file runs (exit status 137).
+ *    and at an executable `mmap`/`mprotect` of the file in a process
+ *    running a dynamic loader (`ld.so /path/to/binary`; see
+ *    `./enforce_elf.ts`), the process gets SIGKILL before its first
+ *    instruction of that file runs (exit status 137). Libraries and loaders
+ *    are refused as block targets.
  *
  * Connections (`ebpf/block_connect.bpf.c`): `cgroup/connect4` and
  * `connect6` on the cgroup v2 root (found in `/proc/mounts`) refuse blocked
  * destinations with EPERM.
  *
  * Files are matched by inode and device, resolved from the rules' paths at
- * every `setRules` (a reload re-resolves them), so symlinks and hard links
- * reach the same entry. Rules naming only a content hash are decided in
+ * every `setRules`, so symlinks and hard links reach the same entry. Each
+ * blocked file is held open (O_PATH) while its rules are loaded: its inode
+ * stays allocated even when the file is removed, so the number can never be
+ * reused by an unrelated new file. The paths are checked again every
+ * `recheckMs`: a path that names another file now (replaced, created) is
+ * resolved again at once. Rules naming only a content hash are decided in
  * user space as files run (see `#onWatch`): the first run is killed, later
  * ones refused in the kernel. The programs never act on pid 1, the sensor or its
  * ancestors, act only in enforce mode and at most `rateLimit` times a
@@ -49,10 +55,11 @@ import {
   BpfObject,
   withoutLibbpfMessages,
 } from "../ffi/libbpf.ts";
-import { closeFd, openDirectory } from "../ffi/pidfd.ts";
+import { closeFd, openDirectory, openPath } from "../ffi/pidfd.ts";
 import { RingBuffer } from "../ffi/ringbuf.ts";
 import type { LoadedRule } from "../rules/loader/mod.ts";
 import { decodeVerdict, type Verdict } from "./enforce_verdict.ts";
+import { type FileKey, loaderFiles, refusedTarget } from "./enforce_elf.ts";
 
 export type { Verdict } from "./enforce_verdict.ts";
 
@@ -73,8 +80,10 @@ export const ENFORCE_OBJECTS: Readonly<EnforceImages> = Object.freeze({
 /** Bytes of `enforce_events` (ebpf/enforce.h ENFORCE_RING_BYTES). */
 const RING_BYTES = 256 * 1024;
 const MODE_ENFORCE = 1;
-/** Executables larger than this are not hashed for content-hash rules (hashing blocks the loop). */
+/** Executables larger than this are not hashed for content-hash rules. */
 const HASH_MAX_BYTES = 256 << 20;
+/** Files waiting for hashing at most; more are let through with a log line. */
+const HASH_QUEUE_MAX = 256;
 
 /** Options of {@link Enforcer}. */
 export interface EnforcerOptions {
@@ -100,6 +109,15 @@ export interface EnforcerOptions {
   preferLsm?: boolean;
   /** The cgroup v2 directory connect programs attach to (default: the root from /proc/mounts). */
   cgroupPath?: string;
+  /** How often the rules' paths are checked for another file (ms, default 1000; 0: never). */
+  recheckMs?: number;
+}
+
+/** A rule's file held open: its inode cannot be freed (and its number reused) meanwhile. */
+interface Pin {
+  fd: number;
+  ino: bigint;
+  dev: number;
 }
 
 /** Which mechanism carries out each kind of action, and why. */
@@ -154,8 +172,17 @@ export class Enforcer {
   };
   #execLinks: BpfLink[] = [];
   #netLinks: BpfLink[] = [];
-  #execKeys = new Set<string>();
-  #netKeys = new Set<string>();
+  /** What the kernel maps hold now: key hex → value. */
+  readonly #execEntries = new Map<string, Uint8Array>();
+  readonly #netEntries = new Map<string, Uint8Array>();
+  /** The current rules' files, by path, and the paths that named no file. */
+  #pins = new Map<string, Pin>();
+  #missing = new Set<string>();
+  #rules: readonly LoadedRule[] = [];
+  /** The dynamic loaders, by `ino:dev` (executable mappings are checked in their processes only). */
+  #loaders = new Map<string, FileKey & { path: string }>();
+  #plan: EnforcementPlan | undefined;
+  #recheckTimer: ReturnType<typeof setInterval> | undefined;
   #generation = 0;
   readonly #generations = new Map<number, Generation>();
   #loop: Promise<void> | undefined;
@@ -169,8 +196,12 @@ export class Enforcer {
   readonly #protect: ReadonlySet<number>;
   /** Decisions taken, by action. */
   readonly counts = { blocked: 0, would_block: 0, failed: 0, killed: 0 };
-  /** Files hashed for content-hash rules, and executions the decision cache answered. */
-  readonly hashing = { hashed: 0, cacheHits: 0 };
+  /**
+   * Files hashed for content-hash rules, executions the decision cache
+   * answered, files not hashed for a full queue, and files waiting now.
+   */
+  readonly hashing = { hashed: 0, cacheHits: 0, dropped: 0, pending: 0 };
+  #hashQueue: Promise<void> = Promise.resolve();
 
   /** An enforcer over `opts`; nothing happens until `start`. */
   constructor(opts: EnforcerOptions) {
@@ -188,6 +219,11 @@ export class Enforcer {
   /** The mode the kernel programs run in. */
   get mode(): EnforceMode {
     return this.#opts.mode;
+  }
+
+  /** What the last successful `setRules` (or re-resolution) made of the rules. */
+  get plan(): EnforcementPlan | undefined {
+    return this.#plan;
   }
 
   /** BPF programs attached now. */
@@ -208,6 +244,7 @@ export class Enforcer {
       exec.load();
       this.#writeConfig();
       this.#writeProtect();
+      this.#writeLoaders();
       const lsm: EnforcementPaths["lsm"] = { attempted: false, ok: false };
       if (this.#opts.preferLsm !== false) {
         lsm.attempted = true;
@@ -262,6 +299,35 @@ export class Enforcer {
     }
     this.#running = true;
     this.#loop = this.#read();
+    const every = this.#opts.recheckMs ?? 1000;
+    if (every > 0) {
+      const timer = this.#recheckTimer = setInterval(() => this.recheck(), every);
+      Deno.unrefTimer(timer);
+    }
+  }
+
+  /**
+   * Re-resolves the rules when one of their paths names another file than
+   * when they were set (replaced, removed or created since). Returns whether
+   * it did; failures are logged and the entries in force are kept.
+   */
+  recheck(): boolean {
+    if (!this.#running) return false;
+    let changed = false;
+    for (const [path, pin] of this.#pins) {
+      const now = fileId(path);
+      if (now === undefined || now.ino !== pin.ino || now.dev !== pin.dev) changed = true;
+    }
+    for (const path of this.#missing) if (fileId(path) !== undefined) changed = true;
+    if (!changed) return false;
+    try {
+      const plan = this.setRules(this.#rules);
+      this.#log(`kestrel: a blocked path names another file now: rules resolved again`);
+      for (const n of plan.notes) this.#log(`kestrel: ${n}`);
+    } catch (e) {
+      this.#log(`kestrel: cannot resolve the block rules again: ${(e as Error).message}`);
+    }
+    return true;
   }
 
   /** A second object whose `enforce_*` maps are the exec object's. */
@@ -275,6 +341,7 @@ export class Enforcer {
           "enforce_net",
           "enforce_protect",
           "enforce_rate",
+          "enforce_loader",
           "enforce_events",
         ]
       ) {
@@ -301,6 +368,17 @@ export class Enforcer {
     dv.setUint32(12, this.#generation, true);
     dv.setUint32(16, this.#hashRules.size > 0 ? 1 : 0, true);
     this.#map("enforce_cfg").update(new Uint8Array(4), v);
+  }
+
+  #writeLoaders(): void {
+    this.#loaders = loaderFiles(fileId);
+    const map = this.#map("enforce_loader");
+    for (const { ino, dev } of this.#loaders.values()) {
+      const k = new Uint8Array(16);
+      new DataView(k.buffer).setBigUint64(0, ino, true);
+      new DataView(k.buffer).setUint32(8, dev, true);
+      map.update(k, new Uint8Array([1]));
+    }
   }
 
   #writeProtect(): void {
@@ -332,6 +410,50 @@ export class Enforcer {
     const values = new Map<string, Uint8Array>();
     const paths = new Map<string, string>();
     const hashRules = new Map<string, number>();
+    const pins = new Map<string, Pin>();
+    const missing = new Set<string>();
+    const pin = (path: string): Pin | undefined => {
+      const had = pins.get(path);
+      if (had) return had;
+      const p = pinFile(path);
+      if (p) pins.set(path, p);
+      else missing.add(path);
+      return p;
+    };
+    try {
+      this.#plan = this.#apply(rules, plan, generation, pin, {
+        execEntries,
+        netEntries,
+        values,
+        paths,
+        hashRules,
+      });
+    } catch (e) {
+      for (const p of pins.values()) closeFd(p.fd);
+      this.#generation = generation - 1;
+      this.#generations.delete(generation);
+      throw e;
+    }
+    for (const p of this.#pins.values()) closeFd(p.fd);
+    this.#pins = pins;
+    this.#missing = missing;
+    this.#rules = rules;
+    return plan;
+  }
+
+  #apply(
+    rules: readonly LoadedRule[],
+    plan: EnforcementPlan,
+    generation: number,
+    pin: (path: string) => Pin | undefined,
+    { execEntries, netEntries, values, paths, hashRules }: {
+      execEntries: Map<string, Uint8Array>;
+      netEntries: Map<string, Uint8Array>;
+      values: Map<string, Uint8Array>;
+      paths: Map<string, string>;
+      hashRules: Map<string, number>;
+    },
+  ): EnforcementPlan {
     rules.forEach((rule, index) => {
       if (rule.action !== "block") return;
       const p: BlockPlan = planBlock(rule);
@@ -347,6 +469,17 @@ export class Enforcer {
         plan.unenforceable.set(rule.id, `connection blocking is not available here`);
         return;
       }
+      if (p.kind === "exec") {
+        // A library or the loader would stop every program loading it: refused as a whole.
+        for (const t of p.targets) {
+          const file = t.path === undefined ? undefined : pin(t.path);
+          const why = file && refusedTarget(`/proc/self/fd/${file.fd}`, this.#loaders, file);
+          if (why) {
+            plan.unenforceable.set(rule.id, why.replace(`/proc/self/fd/${file.fd}`, t.path!));
+            return;
+          }
+        }
+      }
       const value = new Uint8Array(8);
       new DataView(value.buffer).setUint32(0, index, true);
       new DataView(value.buffer).setUint32(4, generation, true);
@@ -360,18 +493,18 @@ export class Enforcer {
             if (!hashRules.has(t.sha256!)) hashRules.set(t.sha256!, index);
             continue;
           }
-          const file = fileId(t.path);
+          const file = pin(t.path);
           if (file === undefined) {
             plan.notes.push(`rule ${rule.id}: ${t.path} does not exist: nothing to block`);
             continue;
           }
-          if (t.sha256 !== undefined && sha256Of(t.path) !== t.sha256) {
+          if (t.sha256 !== undefined && sha256Of(`/proc/self/fd/${file.fd}`) !== t.sha256) {
             plan.notes.push(`rule ${rule.id}: ${t.path} does not have SHA-256 ${t.sha256}`);
             continue;
           }
           let parent = { ino: 0n, dev: 0 };
           if (t.parentPath !== undefined) {
-            const pf = fileId(t.parentPath);
+            const pf = pin(t.parentPath);
             if (pf === undefined) {
               plan.notes.push(`rule ${rule.id}: ${t.parentPath} does not exist: nothing to block`);
               continue;
@@ -410,12 +543,23 @@ export class Enforcer {
       );
     }
     this.#generations.set(generation, { rules, paths });
+    const oldExec = new Map(this.#execEntries);
+    const oldNet = new Map(this.#netEntries);
+    try {
+      this.#replace(this.#map("enforce_exec"), this.#execEntries, execEntries, values);
+      this.#replace(this.#map("enforce_net"), this.#netEntries, netEntries, values);
+    } catch (e) {
+      // Back to the entries in force before (they fitted: the new ones are deleted first).
+      try {
+        this.#replace(this.#map("enforce_exec"), this.#execEntries, oldExec, oldExec);
+        this.#replace(this.#map("enforce_net"), this.#netEntries, oldNet, oldNet);
+      } catch (again) {
+        this.#log(`kestrel: cannot restore the block maps: ${(again as Error).message}`);
+      }
+      throw e;
+    }
     // Verdicts of the previous generation may still be in the ring: keep it, drop older ones.
     for (const g of this.#generations.keys()) if (g < generation - 1) this.#generations.delete(g);
-    this.#replace(this.#map("enforce_exec"), this.#execKeys, execEntries, values);
-    this.#replace(this.#map("enforce_net"), this.#netKeys, netEntries, values);
-    this.#execKeys = new Set(execEntries.keys());
-    this.#netKeys = new Set(netEntries.keys());
     this.#hashRules = hashRules;
     this.#writeConfig();
     plan.execEntries = execEntries.size;
@@ -424,14 +568,27 @@ export class Enforcer {
     return plan;
   }
 
+  /**
+   * Makes `map` hold the keys of `next` (values from `values`), keeping
+   * `live` equal to what the map holds after every step. Removed keys go
+   * first, so a ruleset that fits the map alone never fails for want of room.
+   */
   #replace(
     map: BpfMap,
-    before: Set<string>,
-    next: Map<string, Uint8Array>,
+    live: Map<string, Uint8Array>,
+    next: Map<string, unknown>,
     values: Map<string, Uint8Array>,
   ): void {
-    for (const [hex, key] of next) map.update(key, values.get(hex)!);
-    for (const hex of before) if (!next.has(hex)) map.delete(bytesOf(hex));
+    for (const hex of [...live.keys()]) {
+      if (next.has(hex)) continue;
+      map.delete(bytesOf(hex));
+      live.delete(hex);
+    }
+    for (const hex of next.keys()) {
+      const value = values.get(hex)!;
+      map.update(bytesOf(hex), value);
+      live.set(hex, value);
+    }
   }
 
   #attachAsNeeded(exec: boolean, net: boolean): void {
@@ -508,31 +665,18 @@ export class Enforcer {
    * exist: hash it (through the decision cache) and, when a rule names the
    * hash, put the file into the map — later execs are refused in the kernel
    * — and kill this process (it has started: pid and start time checked).
+   * The file is opened at once (while the process runs it); a file not in
+   * the cache is hashed in the background, one at a time, in chunks, so
+   * collection is not held up by a large binary.
    */
   #onWatch(v: Verdict): void {
     if (this.#hashRules.size === 0) return;
-    let file: Deno.FsFile | undefined;
-    let path: string | undefined;
-    try {
-      path = Deno.readLinkSync(`/proc/${v.tgid}/exe`);
-      file = Deno.openSync(`/proc/${v.tgid}/exe`);
-    } catch {
-      // Gone already (or not yet exec'd, under LSM): the name it was given.
-      if (v.filename.startsWith("/")) {
-        try {
-          file = Deno.openSync(v.filename);
-          path = v.filename;
-        } catch {
-          // Nothing left to read: nothing ran long enough to matter.
-        }
-      }
-    }
-    if (file === undefined) return;
-    let sha: string;
+    const run = openRun(v);
+    if (run === undefined) return;
+    const { file, path } = run;
+    let queued = false;
     try {
       const st = file.statSync();
-      if (st.ino === null || st.dev === null) return;
-      if (BigInt(st.ino) !== v.ino || kernelDev(st.dev) !== v.dev) return; // another image by now
       if (st.size > HASH_MAX_BYTES) {
         this.#log(`kestrel: ${path} is over ${HASH_MAX_BYTES >> 20} MiB: not hashed`);
         return;
@@ -543,22 +687,42 @@ export class Enforcer {
         this.#decisions.delete(key); // most recently used last
         this.#decisions.set(key, cached);
         this.hashing.cacheHits++;
-        sha = cached;
-      } else {
-        sha = sha256OfFile(file);
-        this.hashing.hashed++;
-        this.#decisions.set(key, sha);
-        const cap = Math.max(1, this.#opts.decisionCacheSize);
-        while (this.#decisions.size > cap) {
-          this.#decisions.delete(this.#decisions.keys().next().value!);
-        }
+        this.#decide(v, path, cached);
+        return;
       }
+      if (this.hashing.pending >= HASH_QUEUE_MAX) {
+        this.hashing.dropped++;
+        this.#log(`kestrel: ${HASH_QUEUE_MAX} files wait for hashing: ${path} not hashed`);
+        return;
+      }
+      this.hashing.pending++;
+      queued = true;
+      this.#hashQueue = this.#hashQueue.then(async () => {
+        try {
+          const sha = await sha256OfFile(file);
+          this.hashing.hashed++;
+          this.#decisions.set(key, sha);
+          const cap = Math.max(1, this.#opts.decisionCacheSize);
+          while (this.#decisions.size > cap) {
+            this.#decisions.delete(this.#decisions.keys().next().value!);
+          }
+          if (this.#exec !== undefined) this.#decide(v, path, sha);
+        } catch (e) {
+          this.#log(`kestrel: cannot hash ${path}: ${(e as Error).message}`);
+        } finally {
+          file.close();
+          this.hashing.pending--;
+        }
+      });
     } catch (e) {
       this.#log(`kestrel: cannot hash ${path}: ${(e as Error).message}`);
-      return;
     } finally {
-      file.close();
+      if (!queued) file.close();
     }
+  }
+
+  /** Acts on a watched exec whose file has SHA-256 `sha` (see `#onWatch`). */
+  #decide(v: Verdict, path: string, sha: string): void {
     const index = this.#hashRules.get(sha);
     if (index === undefined) return;
     const generation = this.#generation;
@@ -570,11 +734,11 @@ export class Enforcer {
     new DataView(value.buffer).setUint32(4, generation, true);
     try {
       this.#map("enforce_exec").update(key, value);
-      this.#execKeys.add(hexOf(key));
+      this.#execEntries.set(hexOf(key), value);
     } catch (e) {
       this.#log(`kestrel: cannot add ${path} to the exec block map: ${(e as Error).message}`);
     }
-    const out: Verdict = { ...v, rule: index, generation, ...(path ? { path } : {}) };
+    const out: Verdict = { ...v, rule: index, generation, path };
     if (this.#opts.mode !== "enforce") {
       this.#report({ ...out, action: "would_block" }, rule);
     } else if (!this.#limiter.take()) {
@@ -601,6 +765,11 @@ export class Enforcer {
     }
   }
 
+  /** Resolves once the files waiting for hashing have been decided (tests, `stop`). */
+  async settled(): Promise<void> {
+    while (this.hashing.pending > 0) await this.#hashQueue;
+  }
+
   /** Reads the verdicts already in the ring now (tests; the loop does it otherwise). */
   flush(): void {
     this.#drain();
@@ -610,15 +779,19 @@ export class Enforcer {
   async stop(): Promise<void> {
     if (!this.#running) return this.#close();
     this.#running = false;
+    clearInterval(this.#recheckTimer);
     this.#execLinks.forEach((l) => l.destroy());
     this.#netLinks.forEach((l) => l.destroy());
     this.#ring?.interrupt();
     await this.#loop;
     this.#drain();
+    await this.settled();
     this.#close();
   }
 
   #close(): void {
+    for (const p of this.#pins.values()) closeFd(p.fd);
+    this.#pins = new Map();
     this.#execLinks = [];
     this.#netLinks = [];
     this.#ring?.close();
@@ -651,11 +824,62 @@ export function fileId(path: string): { ino: bigint; dev: number } | undefined {
   }
 }
 
-function sha256OfFile(file: Deno.FsFile): string {
+/** Opens `path` (O_PATH) when it is a regular file: the pin and the file's inode and device. */
+function pinFile(path: string): Pin | undefined {
+  let fd: number;
+  try {
+    fd = openPath(path);
+  } catch {
+    return undefined;
+  }
+  // The opened file itself, whatever `path` names by now.
+  const id = fileId(`/proc/self/fd/${fd}`);
+  if (id === undefined) {
+    closeFd(fd);
+    return undefined;
+  }
+  return { fd, ...id };
+}
+
+/** SHA-256 of `file` read in 1 MiB chunks (other work runs between them). */
+async function sha256OfFile(file: Deno.FsFile): Promise<string> {
   const h = createHash("sha256");
   const buf = new Uint8Array(1 << 20);
-  for (let n = file.readSync(buf); n !== null; n = file.readSync(buf)) h.update(buf.subarray(0, n));
+  for (let n = await file.read(buf); n !== null; n = await file.read(buf)) {
+    h.update(buf.subarray(0, n));
+  }
   return h.digest("hex");
+}
+
+/**
+ * The file a watched exec runs, opened, with the name to report: the
+ * process's `/proc/<tgid>/exe`, or — when that is another image (under BPF
+ * LSM the exec has not happened yet) or gone — the name execve was given,
+ * if it is the same inode.
+ */
+function openRun(v: Verdict): { file: Deno.FsFile; path: string } | undefined {
+  const exe = `/proc/${v.tgid}/exe`;
+  for (const candidate of [exe, ...(v.filename.startsWith("/") ? [v.filename] : [])]) {
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(candidate);
+    } catch {
+      continue;
+    }
+    try {
+      const st = file.statSync();
+      if (
+        st.ino !== null && st.dev !== null && BigInt(st.ino) === v.ino &&
+        kernelDev(st.dev) === v.dev
+      ) {
+        return { file, path: candidate === exe ? Deno.readLinkSync(exe) : candidate };
+      }
+    } catch {
+      // Gone meanwhile: try the next name.
+    }
+    file.close();
+  }
+  return undefined;
 }
 
 function sha256Of(path: string): string | undefined {

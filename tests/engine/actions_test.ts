@@ -108,6 +108,15 @@ Deno.test("planBlock: what cannot be decided in the kernel says why", () => {
     /cidrMatch\(\) call/,
   );
   assert.match(reason('network where destination.ip == "not-an-ip"'), /not an IP address/);
+  // No destination at all: nothing the kernel could refuse, so not planned as enforced.
+  for (
+    const eql of [
+      'network where network.direction == "egress"',
+      'network where event.action == "connection_attempted"',
+    ]
+  ) {
+    assert.match(reason(eql), /no destination\.ip or destination\.port names the destination/);
+  }
 });
 
 Deno.test("parseIp: IPv4, IPv6 and IPv4-mapped IPv6", () => {

@@ -54,6 +54,54 @@ Deno.test("kill: a pid now held by another process instance is not signalled", a
   }
 });
 
+/**
+ * Run in a pid namespace of its own (pid 1 there), so that steering the
+ * next pid through ns_last_pid races nothing else on the machine: a target
+ * exits, a new process is given its pid, and the kill is asked for with the
+ * target's entity.
+ */
+const REUSE_PROBE = `
+import { killProcess } from "${new URL("../../engine/kill.ts", import.meta.url)}";
+import { entityId, parseProcStat } from "${new URL("../../engine/procs.ts", import.meta.url)}";
+const entityOf = (pid) =>
+  entityId("h", pid, parseProcStat(Deno.readTextFileSync("/proc/" + pid + "/stat")).startTicks);
+const target = new Deno.Command("sleep", { args: ["30"] }).spawn();
+const pid = target.pid;
+const entity = entityOf(pid);
+// Start times are in clock ticks (10 ms): the successor must start in a later one.
+await new Promise((res) => setTimeout(res, 50));
+target.kill("SIGKILL");
+await target.status;
+let reused;
+for (let i = 0; i < 50 && reused === undefined; i++) {
+  Deno.writeTextFileSync("/proc/sys/kernel/ns_last_pid", String(pid - 1));
+  const c = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  if (c.pid === pid) reused = c;
+  else { c.kill("SIGKILL"); await c.status; }
+}
+if (!reused) throw new Error("pid " + pid + " was not handed out again");
+const r = killProcess({ pid, entityId: entity }, { hostId: "h", protect: new Set([1]) });
+await new Promise((res) => setTimeout(res, 200));
+const state = Deno.readTextFileSync("/proc/" + pid + "/stat").split(") ")[1][0];
+console.log(JSON.stringify({ pid, result: r, state, changed: entityOf(pid) !== entity }));
+reused.kill("SIGKILL");
+await reused.status;
+`;
+
+Deno.test("kill: a pid really reused by a new process is not signalled", async () => {
+  const out = await new Deno.Command("unshare", {
+    args: ["-pf", "--mount-proc", Deno.execPath(), "eval", REUSE_PROBE],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const r = JSON.parse(new TextDecoder().decode(out.stdout).trim());
+  assert.equal(r.changed, true, "the pid names another process instance");
+  assert.equal(r.result.ok, false);
+  assert.match(r.result.error, new RegExp(`pid ${r.pid} now belongs to another process`));
+  assert.equal(r.state, "S", "the new process holding the pid still runs");
+});
+
 Deno.test("kill: an exited process is reported, never its successor", async () => {
   const child = new Deno.Command("true").spawn();
   const pid = child.pid;
