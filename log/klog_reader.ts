@@ -412,23 +412,27 @@ async function* readBlocks(
       stats.blocks++;
       const { block, count } = decoded;
       const c = new Cursor(bytes, decoded.recordsAt);
+      const rec: KlogRecord = { kind: 0, at: 0, delta: 0, span: 0, count: 0 };
       for (let r = 0; r < count; r++) {
-        if (c.at >= bytes.length) {
-          problem(blockAt, "damaged", `block at byte ${blockAt} holds fewer records than it says`);
-          break;
-        }
-        const kind = bytes[c.at++];
-        const length = c.varint();
-        const end = c.at + length;
-        if (end > bytes.length) {
-          problem(blockAt, "damaged", `block at byte ${blockAt}: record ${r + 1} overruns it`);
+        try {
+          nextRecord(c, rec);
+        } catch (e) {
+          // The CRC matched, so the writer (or a crafter) wrote it so: the
+          // rest of this block cannot be trusted, the next block can.
+          stats.damagedBlocks++;
+          problem(
+            blockAt,
+            "damaged",
+            `block at byte ${blockAt}: record ${r + 1} of ${count} does not parse ` +
+              `(${(e as Error).message}): the rest of the block skipped`,
+          );
           break;
         }
         stats.records++;
-        const delta = c.zigzag();
+        const { kind, delta } = rec;
         if (kind === Kind.EVENT) {
           stats.events++;
-          batch.push(new KlogEvent(fields, block, c.at, delta, ++seq));
+          batch.push(new KlogEvent(fields, block, rec.at, delta, ++seq));
           if (batch.length >= batchSize) {
             yield batch;
             batch = [];
@@ -441,7 +445,7 @@ async function* readBlocks(
         } else if (kind === Kind.DROPS) {
           stats.lostIntervals++;
           const from = block.base + BigInt(delta);
-          const lost = { from, to: from + BigInt(c.varint()), count: c.varint() };
+          const lost = { from, to: from + BigInt(rec.span), count: rec.count };
           // Known before the events that follow: they start a batch that carries it.
           if (batch.length > 0) {
             yield batch;
@@ -450,7 +454,6 @@ async function* readBlocks(
           (batch.lost ??= []).push(lost);
         }
         // Other kinds (a later minor version) are skipped.
-        c.at = end;
       }
     }
     if (batch.length > 0) yield batch;
@@ -460,6 +463,45 @@ async function* readBlocks(
     else q.release();
   }
   return stats;
+}
+
+/** One record's header, as {@link nextRecord} reads it. */
+interface KlogRecord {
+  /** Its kind ({@link Kind}). */
+  kind: number;
+  /** Where its body (after the time delta) starts in the block. */
+  at: number;
+  /** Nanoseconds after the block's base time. */
+  delta: number;
+  /** A drops record's interval length and lost-record count. */
+  span: number;
+  count: number;
+}
+
+/**
+ * Reads the record at `c` into `rec` and moves `c` past it. Reads are
+ * bounded by the record's own length; throws `RangeError` on a record
+ * that does not parse.
+ */
+function nextRecord(c: Cursor, rec: KlogRecord): void {
+  const bytes = c.bytes;
+  if (c.at >= bytes.length) throw new RangeError("the block holds fewer records than it says");
+  rec.kind = bytes[c.at++];
+  const length = c.varint();
+  const end = c.at + length;
+  if (end > bytes.length) throw new RangeError("the record overruns the block");
+  c.limit = end;
+  try {
+    rec.delta = c.zigzag();
+    rec.at = c.at;
+    if (rec.kind === Kind.DROPS) {
+      rec.span = c.varint();
+      rec.count = c.varint();
+    }
+  } finally {
+    c.limit = bytes.length;
+  }
+  c.at = end;
 }
 
 /** The input ended inside the block at `start` (absolute): reported, the rest dropped. */

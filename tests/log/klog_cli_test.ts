@@ -15,6 +15,7 @@ import { Schema } from "../../engine/schema.ts";
 import { KlogWriter } from "../../log/klog.ts";
 import { FORMAT_MAJOR } from "../../log/klog_format.ts";
 import { syntheticEvents } from "../../samples/synthetic.ts";
+import { blockStartsOf, withRecords } from "./klog_craft.ts";
 import { DaemonProcess, execEvent, rule, Workspace } from "../daemon/helpers.ts";
 
 const CORPUS = new URL("../fixtures/rules/corpus/", import.meta.url).pathname;
@@ -208,6 +209,39 @@ Deno.test("replay of a truncated klog: the complete blocks' alerts, the truncati
         }\\.0 cannot be read by kestrel [^\\n]+, which reads format version ${FORMAT_MAJOR}\\.x: use a newer kestrel\\n$`,
       ),
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("replay and query of a klog with a malformed record in an intact block: reported, later blocks read", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kestrel-klog-record-" });
+  try {
+    await writeKlog(`${dir}/full.klog`, bashExecs(), new Map(), 2);
+    const bytes = await Deno.readFile(`${dir}/full.klog`);
+    const [first] = blockStartsOf(bytes);
+    // A heartbeat with no room for its time, CRC recomputed.
+    await Deno.writeFile(`${dir}/bad.klog`, withRecords(bytes, first, [2, 0]));
+    await writeBashRule(dir);
+    const r = await kestrel("replay", "--rules", `${dir}/rules`, "--events", `${dir}/bad.klog`);
+    assert.equal(r.code, 0, r.stderr);
+    const pids = r.stdout.trim().split("\n").map((l) => JSON.parse(l).events[0].process.pid);
+    assert.deepEqual(pids, [1, 2, 3, 4]);
+    const problem = new RegExp(
+      `^${dir}/bad\\.klog: block at byte ${first}: record 3 of 3 does not parse \\(bad varint\\): the rest of the block skipped$`,
+      "m",
+    );
+    assert.match(r.stderr, problem);
+    const q = await kestrel(
+      "query",
+      "--eql",
+      'process where process.name == "bash"',
+      "--events",
+      `${dir}/bad.klog`,
+    );
+    assert.equal(q.code, 0, q.stderr);
+    assert.equal(q.stdout.trim().split("\n").length, 4);
+    assert.match(q.stderr, problem);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

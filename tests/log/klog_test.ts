@@ -22,6 +22,7 @@ import {
 import { encodeHeader, FORMAT_MAJOR, type KlogHeader } from "../../log/klog_format.ts";
 import { syntheticEvents } from "../../samples/synthetic.ts";
 import { VERSION } from "../../version.ts";
+import { blockStartsOf, concat, withRecords } from "./klog_craft.ts";
 
 type Doc = Record<string, unknown>;
 
@@ -55,13 +56,6 @@ async function encode(
   });
   await w.flush();
   return { bytes: concat(parts), blockStarts: starts };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) out.set(p, at), at += p.length;
-  return out;
 }
 
 /** JSON text that shows bigints (as `123n`). */
@@ -319,6 +313,36 @@ Deno.test("a damaged last block is skipped to the end, the rest read", async () 
   assert.equal(JSON.stringify(r.docs), JSON.stringify(docs.slice(0, 20)));
   assert.equal(r.problems.length, 1);
   assert.match(r.problems[0].message, /CRC mismatch.*\(the end\)$/);
+});
+
+Deno.test("a block with a valid CRC but a malformed record is reported, later blocks read", async () => {
+  const docs = DOCS.slice(0, 60);
+  const { bytes, blockStarts } = await encode(docs, { blockRecords: 20 });
+  assert.deepEqual(blockStartsOf(bytes), blockStarts);
+  const mid = blockStarts[1];
+  // A heartbeat of length 0 (no room for its time), a drops record cut
+  // short, a record longer than the block, a varint that never ends.
+  for (const extra of [[2, 0], [3, 2, 4, 0x80], [1, 100, 0], [2, 3, 0x80, 0x80, 0x80]]) {
+    const r = await decode(withRecords(bytes, mid, extra));
+    // The records before the bad one are kept; every later block is read.
+    assert.equal(JSON.stringify(r.docs), JSON.stringify(docs), `extra ${extra}`);
+    assert.equal(r.problems.length, 1, `extra ${extra}: ${JSON.stringify(r.problems)}`);
+    const [p] = r.problems;
+    assert.equal(p.kind, "damaged");
+    assert.equal(p.offset, mid);
+    assert.match(
+      p.message,
+      new RegExp(
+        `^block at byte ${mid}: record 21 of 21 does not parse \\([^)]+\\): the rest of the block skipped$`,
+      ),
+    );
+    assert.deepEqual([r.stats.blocks, r.stats.damagedBlocks, r.stats.events], [3, 1, 60]);
+  }
+  // A block that says it holds more records than it does.
+  const short = withRecords(bytes, mid, []);
+  const r = await decode(short);
+  assert.equal(r.docs.length, 60);
+  assert.match(r.problems[0].message, /record 21 of 21 does not parse \(the block holds fewer/);
 });
 
 /** `bytes` with its header replaced by one of format `major.minor` and `header`. */
