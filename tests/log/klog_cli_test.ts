@@ -9,7 +9,7 @@
  * takes a klog upload and a klog path.
  */
 import assert from "node:assert/strict";
-import { kestrel as runKestrel } from "../cli/kestrel.ts";
+import { kestrel as runKestrel, ROOT } from "../cli/kestrel.ts";
 import { toNanos } from "../../engine/event.ts";
 import { Schema } from "../../engine/schema.ts";
 import { KlogWriter } from "../../log/klog.ts";
@@ -171,6 +171,64 @@ Deno.test("replay marks degraded the alerts that overlap recorded lost records, 
       [[1, false], [2, true], [3, false], [4, false]],
     );
     assert.equal(JSON.parse(r.stderr.trim().split("\n").at(-1)!).lostIntervals, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("convert of a klog with recorded lost records: counted and warned into NDJSON, kept into klog", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kestrel-klog-convert-lost-" });
+  try {
+    const docs = bashExecs();
+    const file = await Deno.open(`${dir}/lost.klog`, { write: true, create: true });
+    const w = new KlogWriter(file, { schema: Schema.ecs() });
+    const at = (s: number) => toNanos(docs[s - 1]["@timestamp"]) as bigint;
+    w.writeDoc(docs[0], at(1));
+    w.drops(at(1) + 1n, at(2), 5n);
+    w.writeDoc(docs[1], at(2));
+    w.drops(at(2) + 1n, at(3), 2n);
+    for (const s of [3, 4]) w.writeDoc(docs[s - 1], at(s));
+    await w.flush();
+    file.close();
+
+    const c = await kestrel("convert", `${dir}/lost.klog`, `${dir}/out.ndjson`);
+    assert.equal(c.code, 0, c.stderr);
+    const lines = c.stderr.trim().split("\n");
+    assert.deepEqual(lines.slice(0, -1), [
+      `kestrel convert: ${dir}/lost.klog: 2 recorded interval(s) of lost records are not in ` +
+      `${dir}/out.ndjson: NDJSON cannot carry them, so its replay cannot mark the alerts they ` +
+      `overlap degraded`,
+    ]);
+    const sum = JSON.parse(lines.at(-1)!);
+    assert.deepEqual([sum.written, sum.lost_intervals, sum.lost_intervals_written], [4, 2, 0]);
+    assert.equal((await Deno.readTextFile(`${dir}/out.ndjson`)).trim().split("\n").length, 4);
+
+    // Standard input to klog: the intervals are written, and replay marks
+    // degraded the same alerts as on the original.
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${ROOT}main.ts`, "convert", "-", `${dir}/copy.klog`],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const input = child.stdin.getWriter();
+    await input.write(await Deno.readFile(`${dir}/lost.klog`));
+    await input.close();
+    const out = await child.output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    const copied = JSON.parse(stderr.trim());
+    assert.deepEqual([copied.lost_intervals, copied.lost_intervals_written], [2, 2]);
+    await writeBashRule(dir);
+    const degraded = async (path: string) => {
+      const r = await kestrel("replay", "--rules", `${dir}/rules`, "--events", path);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.trim().split("\n").map((l) => JSON.parse(l).kestrel.alert.degraded);
+    };
+    const original = await degraded(`${dir}/lost.klog`);
+    assert.deepEqual(original, [false, true, true, false]);
+    assert.deepEqual(await degraded(`${dir}/copy.klog`), original);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
