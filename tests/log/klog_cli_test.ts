@@ -305,7 +305,7 @@ Deno.test("replay and query of a klog with a malformed record in an intact block
   }
 });
 
-Deno.test("analyze on the daemon: a klog upload and a klog under analyze_dirs", async () => {
+Deno.test("analyze on the daemon: a klog upload (one with a malformed record too) and a klog under analyze_dirs", async () => {
   const ws = await Workspace.create("analyze-klog");
   let d: DaemonProcess | undefined;
   try {
@@ -334,6 +334,15 @@ Deno.test("analyze on the daemon: a klog upload and a klog under analyze_dirs", 
       assert.deepEqual(pids(up.body), [1, 3]);
       assert.equal(up.body.stats.events, 3);
     }
+    // A record that does not parse in a block with a valid CRC: the block's
+    // earlier records and the answer survive, the damage is counted.
+    const malformed = await post(
+      "application/x-kestrel-klog",
+      withRecords(bytes, blockStartsOf(bytes)[0], [2, 0]),
+    );
+    assert.equal(malformed.status, 200, JSON.stringify(malformed.body));
+    assert.deepEqual(pids(malformed.body), [1, 3]);
+    assert.equal(malformed.body.stats.damagedBlocks, 1);
     const byPath = await post(
       "application/json",
       JSON.stringify({ path: `${ws.logs}/events.klog` }),

@@ -7,7 +7,7 @@
 import { BLOCK_MAGIC, crc32, FRAME_BYTES } from "../../log/klog_format.ts";
 
 /** The bytes of `parts`, one after another. */
-export function concat(parts: Uint8Array[]): Uint8Array {
+export function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) out.set(p, at), at += p.length;
@@ -40,7 +40,11 @@ export function frame(payload: Uint8Array, crc = crc32(payload)): Uint8Array {
  * `bytes` with `records` (raw record bytes) appended to the block at
  * `start`, and the block's record count, length and CRC recomputed.
  */
-export function withRecords(bytes: Uint8Array, start: number, records: number[]): Uint8Array {
+export function withRecords(
+  bytes: Uint8Array,
+  start: number,
+  records: number[],
+): Uint8Array<ArrayBuffer> {
   const view = new DataView(bytes.buffer, bytes.byteOffset);
   const len = view.getUint32(start + 4, true);
   const payload = concat([
