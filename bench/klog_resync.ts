@@ -10,8 +10,7 @@
  * @module
  */
 import { Schema } from "../engine/schema.ts";
-import { KlogWriter, openKlog } from "../log/klog.ts";
-import { CrcBudget } from "../log/klog_reader.ts";
+import { CrcBudget, KlogWriter, openKlog } from "../log/klog.ts";
 import { BLOCK_MAGIC, FRAME_BYTES } from "../log/klog_format.ts";
 
 const sizes = Deno.args.length > 0 ? Deno.args.map(Number) : [0.96, 1.92, 16, 64];

@@ -153,8 +153,8 @@ export interface KlogReadOptions {
  * every few bytes, each claiming a length to near the end, costs the square
  * of the input. Checks that fail are charged; a check is made only while
  * the charge is within {@link CrcBudget.allowance} of the position reached,
- * which grows with the input read. Intact blocks are never charged, so an
- * undamaged log, or one with ordinary damage, reads as without a bound.
+ * which grows with the input read. Intact blocks are never charged: an
+ * undamaged log never meets the bound, and ordinary damage stays within it.
  */
 export class CrcBudget {
   /** Bytes CRC-checked, in all (what a test of the bound counts). */

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { FieldPaths, formatNanos, JsonEvent, toNanos } from "../../engine/event.ts";
 import { Schema } from "../../engine/schema.ts";
 import {
+  CrcBudget,
   type EventBatch,
   KlogError,
   type KlogProblem,
@@ -22,7 +23,6 @@ import {
 import { encodeHeader, FORMAT_MAJOR, type KlogHeader } from "../../log/klog_format.ts";
 import { syntheticEvents } from "../../samples/synthetic.ts";
 import { VERSION } from "../../version.ts";
-import { CrcBudget } from "../../log/klog_reader.ts";
 import { BLOCK_MAGIC, FRAME_BYTES } from "../../log/klog_format.ts";
 import { blockStartsOf, concat, withRecords } from "./klog_craft.ts";
 
