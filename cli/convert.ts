@@ -2,7 +2,9 @@
  * `kestrel convert IN OUT`: NDJSON (`.ndjson`, `.jsonl`) ↔ `.klog`, by
  * extension (`-` reads standard input, by its content, or writes NDJSON to
  * standard output). Events keep their JSON exactly, key order included;
- * a klog's recorded heartbeats have no NDJSON form and are counted.
+ * a klog's recorded heartbeats and intervals of lost records have no NDJSON
+ * form: they are counted, and lost records are warned about (replay of the
+ * NDJSON cannot mark the alerts they overlap degraded).
  *
  * @module
  */
@@ -19,7 +21,8 @@ const HELP = `Usage: kestrel convert IN OUT [--timestamp-field FIELD]
 Converts an event log between NDJSON (.ndjson, .jsonl) and .klog, by the
 extensions of IN and OUT (IN "-" is standard input, recognised by its content;
 OUT "-" writes NDJSON to standard output). Events keep their JSON exactly;
-a klog's recorded heartbeats have no NDJSON form (they are counted on stderr).
+a klog's recorded heartbeats and intervals of lost records have no NDJSON form
+(they are counted on stderr; lost records with a warning).
 
 Options:
   --timestamp-field FIELD   event time field of an NDJSON input (default @timestamp)
@@ -66,11 +69,13 @@ export async function convertCommand(argv: string[]): Promise<number> {
   const out = output === "-"
     ? Deno.stdout
     : await Deno.open(output, { write: true, create: true, truncate: true });
-  let events = 0, heartbeats = 0;
+  let events = 0, heartbeats = 0, lost = 0;
   try {
     if (outFormat === "klog") {
       const writer = new KlogWriter(out);
       for await (const batch of source.batches) {
+        // Lost records come before the events that followed them, as read.
+        for (const d of batch.lost ?? []) writer.drops(d.from, d.to, BigInt(d.count)), lost++;
         for (const ev of batch) {
           // NDJSON events keep the object as read; anything else is serialised.
           const doc = (ev as JsonEvent).doc ?? ev.toJSON();
@@ -84,6 +89,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
     } else {
       const writer = new LineWriter(out, 256 * 1024);
       for await (const batch of source.batches) {
+        lost += batch.lost?.length ?? 0;
         for (const ev of batch) writer.push(eventLine(ev)), events++;
         if (batch.watermarkNs !== undefined) heartbeats++;
         await writer.flushIfFull();
@@ -93,14 +99,27 @@ export async function convertCommand(argv: string[]): Promise<number> {
   } finally {
     if (out !== Deno.stdout) (out as Deno.FsFile).close();
   }
-  console.error(JSON.stringify(summary(source, events, heartbeats, outFormat)));
+  if (lost > 0 && outFormat === "ndjson") {
+    console.error(
+      `kestrel convert: ${input}: ${lost} recorded interval(s) of lost records are not in ` +
+        `${output}: NDJSON cannot carry them, so its replay cannot mark the alerts they overlap degraded`,
+    );
+  }
+  console.error(JSON.stringify(summary(source, { events, heartbeats, lost }, outFormat)));
   return EXIT.ok;
 }
 
-function summary(source: EventSource, events: number, heartbeats: number, to: Format) {
+/** What was read and written; heartbeats and lost intervals only when there were some. */
+function summary(
+  source: EventSource,
+  n: { events: number; heartbeats: number; lost: number },
+  to: Format,
+) {
+  const { heartbeats, lost } = n;
   return {
     ...source.stats,
-    written: events,
+    written: n.events,
     ...(heartbeats ? { heartbeats, heartbeats_written: to === "klog" ? heartbeats : 0 } : {}),
+    ...(lost ? { lost_intervals: lost, lost_intervals_written: to === "klog" ? lost : 0 } : {}),
   };
 }

@@ -9,6 +9,7 @@
 import { hasKlogMagic, MAGIC } from "./klog_format.ts";
 
 export {
+  CrcBudget,
   type EventBatch,
   KlogError,
   type KlogProblem,

@@ -192,17 +192,21 @@ export class Cursor {
   readonly bytes: Uint8Array;
   /** Next byte to read. */
   at: number;
+  /** Reads stop here: a record's end, so a malformed one cannot read into the next. */
+  limit: number;
 
   /** Reads `bytes` from `at`. */
   constructor(bytes: Uint8Array, at = 0) {
     this.bytes = bytes;
     this.at = at;
+    this.limit = bytes.length;
   }
 
-  /** An unsigned varint; throws `RangeError` past the end. */
+  /** An unsigned varint; throws `RangeError` past {@link limit}. */
   varint(): number {
     const b = this.bytes;
     let at = this.at;
+    if (at >= this.limit) throw new RangeError("bad varint");
     let c = b[at++];
     if (c < 0x80) {
       this.at = at;
@@ -210,7 +214,7 @@ export class Cursor {
     }
     let v = c & 0x7f, scale = 0x80;
     for (;;) {
-      if (at >= b.length || scale > 2 ** 49) throw new RangeError("bad varint");
+      if (at >= this.limit || scale > 2 ** 49) throw new RangeError("bad varint");
       c = b[at++];
       v += (c & 0x7f) * scale;
       if (c < 0x80) break;

@@ -7,6 +7,8 @@
  *
  * - a block whose CRC does not match (or whose frame is damaged) is
  *   reported and skipped; reading resumes at the next intact block;
+ * - damaged or crafted input costs time linear in its size: the CRC work
+ *   spent on candidate frames that prove false is bounded ({@link CrcBudget});
  * - a log that ends inside a block (a crash while writing) yields every
  *   complete block, and the unfinished tail is reported as truncated;
  * - a header of another major format version is refused with a clear
@@ -140,6 +142,57 @@ export interface KlogReadOptions {
   stats?: KlogStats;
   /** Receives each problem. */
   onProblem?: (p: KlogProblem) => void;
+  /** Bounds the CRC work spent on damaged input (default: a fresh one). */
+  crcBudget?: CrcBudget;
+}
+
+/**
+ * Bounds the bytes CRC-checked in vain while reading a log, so damaged or
+ * crafted input costs time linear in its size. Every candidate block frame
+ * is CRC-checked over its claimed length: without a bound, a frame header
+ * every few bytes, each claiming a length to near the end, costs the square
+ * of the input. Checks that fail are charged; a check is made only while
+ * the charge is within {@link CrcBudget.allowance} of the position reached,
+ * which grows with the input read. Intact blocks are never charged: an
+ * undamaged log never meets the bound, and ordinary damage stays within it.
+ */
+export class CrcBudget {
+  /** Bytes CRC-checked, in all (what a test of the bound counts). */
+  checkedBytes = 0;
+  /** Bytes CRC-checked by checks that failed. */
+  wastedBytes = 0;
+  /** Allowance at the start of the log. */
+  readonly base: number;
+  /** Allowance per byte of input reached. */
+  readonly perByte: number;
+
+  /** `base` bytes of failed checks, plus `perByte` per byte of input reached. */
+  constructor(base = 8 << 20, perByte = 4) {
+    this.base = base;
+    this.perByte = perByte;
+  }
+
+  /** Failed-check bytes allowed once reading has reached absolute offset `pos`. */
+  allowance(pos: number): number {
+    return this.base + this.perByte * pos;
+  }
+
+  /**
+   * Whether a candidate at absolute offset `pos` may still be checked. One
+   * check may overshoot the allowance; later ones wait until the position
+   * has caught up, so the total stays within the allowance plus one block.
+   */
+  affordable(pos: number): boolean {
+    return this.wastedBytes <= this.allowance(pos);
+  }
+
+  /** CRC-checks `bytes` against `crc`, charging a failed check. */
+  check(bytes: Uint8Array, crc: number): boolean {
+    this.checkedBytes += bytes.length;
+    const ok = crc32(bytes) === crc;
+    if (!ok) this.wastedBytes += bytes.length;
+    return ok;
+  }
 }
 
 /** An open log: its header and its events. */
@@ -341,6 +394,7 @@ async function* readBlocks(
   opts: KlogReadOptions,
 ): AsyncGenerator<EventBatch, KlogStats, undefined> {
   const batchSize = Math.max(1, opts.batchSize ?? 1024);
+  const budget = opts.crcBudget ?? new CrcBudget();
   const problem = (offset: number, kind: KlogProblemKind, message: string) =>
     opts.onProblem?.({ offset, kind, message });
   const decoder = new TextDecoder();
@@ -370,13 +424,19 @@ async function* readBlocks(
       const len = q.u32(4);
       const frameOk = q.u32(0) === BLOCK_MAGIC && len >= MIN_PAYLOAD && len <= MAX_BLOCK_BYTES;
       if (!frameOk) {
-        damaged(start, (await resync(q, 1)).next, "bad block frame");
+        damaged(start, (await resync(q, 1, budget)).next, "bad block frame");
+        continue;
+      }
+      if (!budget.affordable(start)) {
+        // Too much damaged input checked in vain already: this frame stays
+        // unchecked (not trusted) until reading has moved on.
+        damaged(start, (await resync(q, 1, budget)).next, "CRC not checked, too much damage");
         continue;
       }
       if (!await q.ensure(FRAME_BYTES + len)) {
         // Either the log was cut inside this block, or its length is damaged
         // and intact blocks follow: only an intact block later tells.
-        const r = await resync(q, 4);
+        const r = await resync(q, 4, budget);
         if (r.found) damaged(start, r.next, "bad block length");
         else {
           truncated(q, start, stats, problem);
@@ -385,12 +445,12 @@ async function* readBlocks(
         continue;
       }
       const payload = q.view(FRAME_BYTES, len);
-      if (crc32(payload) !== q.u32(8)) {
+      if (!budget.check(payload, q.u32(8))) {
         const after = FRAME_BYTES + len;
         // The length is probably right when an intact block (or the end) follows it.
-        const next = await frameAt(q, after) || (q.eof && q.available === after)
+        const next = await frameAt(q, after, budget) || (q.eof && q.available === after)
           ? start + after
-          : (await resync(q, 4)).next;
+          : (await resync(q, 4, budget)).next;
         damaged(start, next, "CRC mismatch");
         continue;
       }
@@ -412,23 +472,27 @@ async function* readBlocks(
       stats.blocks++;
       const { block, count } = decoded;
       const c = new Cursor(bytes, decoded.recordsAt);
+      const rec: KlogRecord = { kind: 0, at: 0, delta: 0, span: 0, count: 0 };
       for (let r = 0; r < count; r++) {
-        if (c.at >= bytes.length) {
-          problem(blockAt, "damaged", `block at byte ${blockAt} holds fewer records than it says`);
-          break;
-        }
-        const kind = bytes[c.at++];
-        const length = c.varint();
-        const end = c.at + length;
-        if (end > bytes.length) {
-          problem(blockAt, "damaged", `block at byte ${blockAt}: record ${r + 1} overruns it`);
+        try {
+          nextRecord(c, rec);
+        } catch (e) {
+          // The CRC matched, so the writer (or a crafter) wrote it so: the
+          // rest of this block cannot be trusted, the next block can.
+          stats.damagedBlocks++;
+          problem(
+            blockAt,
+            "damaged",
+            `block at byte ${blockAt}: record ${r + 1} of ${count} does not parse ` +
+              `(${(e as Error).message}): the rest of the block skipped`,
+          );
           break;
         }
         stats.records++;
-        const delta = c.zigzag();
+        const { kind, delta } = rec;
         if (kind === Kind.EVENT) {
           stats.events++;
-          batch.push(new KlogEvent(fields, block, c.at, delta, ++seq));
+          batch.push(new KlogEvent(fields, block, rec.at, delta, ++seq));
           if (batch.length >= batchSize) {
             yield batch;
             batch = [];
@@ -441,7 +505,7 @@ async function* readBlocks(
         } else if (kind === Kind.DROPS) {
           stats.lostIntervals++;
           const from = block.base + BigInt(delta);
-          const lost = { from, to: from + BigInt(c.varint()), count: c.varint() };
+          const lost = { from, to: from + BigInt(rec.span), count: rec.count };
           // Known before the events that follow: they start a batch that carries it.
           if (batch.length > 0) {
             yield batch;
@@ -450,7 +514,6 @@ async function* readBlocks(
           (batch.lost ??= []).push(lost);
         }
         // Other kinds (a later minor version) are skipped.
-        c.at = end;
       }
     }
     if (batch.length > 0) yield batch;
@@ -460,6 +523,45 @@ async function* readBlocks(
     else q.release();
   }
   return stats;
+}
+
+/** One record's header, as {@link nextRecord} reads it. */
+interface KlogRecord {
+  /** Its kind ({@link Kind}). */
+  kind: number;
+  /** Where its body (after the time delta) starts in the block. */
+  at: number;
+  /** Nanoseconds after the block's base time. */
+  delta: number;
+  /** A drops record's interval length and lost-record count. */
+  span: number;
+  count: number;
+}
+
+/**
+ * Reads the record at `c` into `rec` and moves `c` past it. Reads are
+ * bounded by the record's own length; throws `RangeError` on a record
+ * that does not parse.
+ */
+function nextRecord(c: Cursor, rec: KlogRecord): void {
+  const bytes = c.bytes;
+  if (c.at >= bytes.length) throw new RangeError("the block holds fewer records than it says");
+  rec.kind = bytes[c.at++];
+  const length = c.varint();
+  const end = c.at + length;
+  if (end > bytes.length) throw new RangeError("the record overruns the block");
+  c.limit = end;
+  try {
+    rec.delta = c.zigzag();
+    rec.at = c.at;
+    if (rec.kind === Kind.DROPS) {
+      rec.span = c.varint();
+      rec.count = c.varint();
+    }
+  } finally {
+    c.limit = bytes.length;
+  }
+  c.at = end;
 }
 
 /** The input ended inside the block at `start` (absolute): reported, the rest dropped. */
@@ -480,14 +582,18 @@ function truncated(
   q.skip(q.available);
 }
 
-/** True when an intact block frame (CRC checked) starts `at` bytes into the window. */
-async function frameAt(q: ByteQueue, at: number): Promise<boolean> {
+/**
+ * True when an intact block frame (CRC checked) starts `at` bytes into the
+ * window; false as well when `budget` allows no more checks there.
+ */
+async function frameAt(q: ByteQueue, at: number, budget: CrcBudget): Promise<boolean> {
   if (!await q.ensure(at + FRAME_BYTES)) return false;
   if (q.u32(at) !== BLOCK_MAGIC) return false;
   const len = q.u32(at + 4);
   if (len < MIN_PAYLOAD || len > MAX_BLOCK_BYTES) return false;
+  if (!budget.affordable(q.offset + at)) return false;
   if (!await q.ensure(at + FRAME_BYTES + len)) return false;
-  return crc32(q.view(at + FRAME_BYTES, len)) === q.u32(at + 8);
+  return budget.check(q.view(at + FRAME_BYTES, len), q.u32(at + 8));
 }
 
 /**
@@ -496,12 +602,16 @@ async function frameAt(q: ByteQueue, at: number): Promise<boolean> {
  * bytes are dropped as it goes, so a long damaged stretch never has to fit
  * in memory.
  */
-async function resync(q: ByteQueue, from: number): Promise<{ next: number; found: boolean }> {
+async function resync(
+  q: ByteQueue,
+  from: number,
+  budget: CrcBudget,
+): Promise<{ next: number; found: boolean }> {
   let at = from;
   for (;;) {
     if (!await q.ensure(at + 4)) return { next: q.base + q.end, found: false };
     // 'K' of KBLK, then the whole frame.
-    if (q.buf[q.start + at] === 0x4b && q.u32(at) === BLOCK_MAGIC && await frameAt(q, at)) {
+    if (q.buf[q.start + at] === 0x4b && q.u32(at) === BLOCK_MAGIC && await frameAt(q, at, budget)) {
       return { next: q.offset + at, found: true };
     }
     if (++at > RESYNC_KEEP) {

@@ -9,12 +9,13 @@
  * takes a klog upload and a klog path.
  */
 import assert from "node:assert/strict";
-import { kestrel as runKestrel } from "../cli/kestrel.ts";
+import { kestrel as runKestrel, ROOT } from "../cli/kestrel.ts";
 import { toNanos } from "../../engine/event.ts";
 import { Schema } from "../../engine/schema.ts";
 import { KlogWriter } from "../../log/klog.ts";
 import { FORMAT_MAJOR } from "../../log/klog_format.ts";
 import { syntheticEvents } from "../../samples/synthetic.ts";
+import { blockStartsOf, withRecords } from "./klog_craft.ts";
 import { DaemonProcess, execEvent, rule, Workspace } from "../daemon/helpers.ts";
 
 const CORPUS = new URL("../fixtures/rules/corpus/", import.meta.url).pathname;
@@ -175,6 +176,64 @@ Deno.test("replay marks degraded the alerts that overlap recorded lost records, 
   }
 });
 
+Deno.test("convert of a klog with recorded lost records: counted and warned into NDJSON, kept into klog", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kestrel-klog-convert-lost-" });
+  try {
+    const docs = bashExecs();
+    const file = await Deno.open(`${dir}/lost.klog`, { write: true, create: true });
+    const w = new KlogWriter(file, { schema: Schema.ecs() });
+    const at = (s: number) => toNanos(docs[s - 1]["@timestamp"]) as bigint;
+    w.writeDoc(docs[0], at(1));
+    w.drops(at(1) + 1n, at(2), 5n);
+    w.writeDoc(docs[1], at(2));
+    w.drops(at(2) + 1n, at(3), 2n);
+    for (const s of [3, 4]) w.writeDoc(docs[s - 1], at(s));
+    await w.flush();
+    file.close();
+
+    const c = await kestrel("convert", `${dir}/lost.klog`, `${dir}/out.ndjson`);
+    assert.equal(c.code, 0, c.stderr);
+    const lines = c.stderr.trim().split("\n");
+    assert.deepEqual(lines.slice(0, -1), [
+      `kestrel convert: ${dir}/lost.klog: 2 recorded interval(s) of lost records are not in ` +
+      `${dir}/out.ndjson: NDJSON cannot carry them, so its replay cannot mark the alerts they ` +
+      `overlap degraded`,
+    ]);
+    const sum = JSON.parse(lines.at(-1)!);
+    assert.deepEqual([sum.written, sum.lost_intervals, sum.lost_intervals_written], [4, 2, 0]);
+    assert.equal((await Deno.readTextFile(`${dir}/out.ndjson`)).trim().split("\n").length, 4);
+
+    // Standard input to klog: the intervals are written, and replay marks
+    // degraded the same alerts as on the original.
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${ROOT}main.ts`, "convert", "-", `${dir}/copy.klog`],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const input = child.stdin.getWriter();
+    await input.write(await Deno.readFile(`${dir}/lost.klog`));
+    await input.close();
+    const out = await child.output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    const copied = JSON.parse(stderr.trim());
+    assert.deepEqual([copied.lost_intervals, copied.lost_intervals_written], [2, 2]);
+    await writeBashRule(dir);
+    const degraded = async (path: string) => {
+      const r = await kestrel("replay", "--rules", `${dir}/rules`, "--events", path);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.trim().split("\n").map((l) => JSON.parse(l).kestrel.alert.degraded);
+    };
+    const original = await degraded(`${dir}/lost.klog`);
+    assert.deepEqual(original, [false, true, true, false]);
+    assert.deepEqual(await degraded(`${dir}/copy.klog`), original);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("replay of a truncated klog: the complete blocks' alerts, the truncation on stderr", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kestrel-klog-trunc-" });
   try {
@@ -213,7 +272,40 @@ Deno.test("replay of a truncated klog: the complete blocks' alerts, the truncati
   }
 });
 
-Deno.test("analyze on the daemon: a klog upload and a klog under analyze_dirs", async () => {
+Deno.test("replay and query of a klog with a malformed record in an intact block: reported, later blocks read", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kestrel-klog-record-" });
+  try {
+    await writeKlog(`${dir}/full.klog`, bashExecs(), new Map(), 2);
+    const bytes = await Deno.readFile(`${dir}/full.klog`);
+    const [first] = blockStartsOf(bytes);
+    // A heartbeat with no room for its time, CRC recomputed.
+    await Deno.writeFile(`${dir}/bad.klog`, withRecords(bytes, first, [2, 0]));
+    await writeBashRule(dir);
+    const r = await kestrel("replay", "--rules", `${dir}/rules`, "--events", `${dir}/bad.klog`);
+    assert.equal(r.code, 0, r.stderr);
+    const pids = r.stdout.trim().split("\n").map((l) => JSON.parse(l).events[0].process.pid);
+    assert.deepEqual(pids, [1, 2, 3, 4]);
+    const problem = new RegExp(
+      `^${dir}/bad\\.klog: block at byte ${first}: record 3 of 3 does not parse \\(bad varint\\): the rest of the block skipped$`,
+      "m",
+    );
+    assert.match(r.stderr, problem);
+    const q = await kestrel(
+      "query",
+      "--eql",
+      'process where process.name == "bash"',
+      "--events",
+      `${dir}/bad.klog`,
+    );
+    assert.equal(q.code, 0, q.stderr);
+    assert.equal(q.stdout.trim().split("\n").length, 4);
+    assert.match(q.stderr, problem);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("analyze on the daemon: a klog upload (one with a malformed record too) and a klog under analyze_dirs", async () => {
   const ws = await Workspace.create("analyze-klog");
   let d: DaemonProcess | undefined;
   try {
@@ -242,6 +334,15 @@ Deno.test("analyze on the daemon: a klog upload and a klog under analyze_dirs", 
       assert.deepEqual(pids(up.body), [1, 3]);
       assert.equal(up.body.stats.events, 3);
     }
+    // A record that does not parse in a block with a valid CRC: the block's
+    // earlier records and the answer survive, the damage is counted.
+    const malformed = await post(
+      "application/x-kestrel-klog",
+      withRecords(bytes, blockStartsOf(bytes)[0], [2, 0]),
+    );
+    assert.equal(malformed.status, 200, JSON.stringify(malformed.body));
+    assert.deepEqual(pids(malformed.body), [1, 3]);
+    assert.equal(malformed.body.stats.damagedBlocks, 1);
     const byPath = await post(
       "application/json",
       JSON.stringify({ path: `${ws.logs}/events.klog` }),

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { FieldPaths, formatNanos, JsonEvent, toNanos } from "../../engine/event.ts";
 import { Schema } from "../../engine/schema.ts";
 import {
+  CrcBudget,
   type EventBatch,
   KlogError,
   type KlogProblem,
@@ -22,6 +23,8 @@ import {
 import { encodeHeader, FORMAT_MAJOR, type KlogHeader } from "../../log/klog_format.ts";
 import { syntheticEvents } from "../../samples/synthetic.ts";
 import { VERSION } from "../../version.ts";
+import { BLOCK_MAGIC, FRAME_BYTES } from "../../log/klog_format.ts";
+import { blockStartsOf, concat, withRecords } from "./klog_craft.ts";
 
 type Doc = Record<string, unknown>;
 
@@ -57,13 +60,6 @@ async function encode(
   return { bytes: concat(parts), blockStarts: starts };
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) out.set(p, at), at += p.length;
-  return out;
-}
-
 /** JSON text that shows bigints (as `123n`). */
 function text(d: Doc): string {
   return JSON.stringify(d, (_k, v) => typeof v === "bigint" ? `${v}n` : v);
@@ -74,7 +70,12 @@ function ts(d: Doc): bigint {
 }
 
 /** Reads `bytes` back: the events' JSON, the batches' watermarks, problems and stats. */
-async function decode(bytes: Uint8Array, schema = Schema.ecs(), chunk = 1 << 16) {
+async function decode(
+  bytes: Uint8Array,
+  schema = Schema.ecs(),
+  chunk = 1 << 16,
+  crcBudget?: CrcBudget,
+) {
   const problems: KlogProblem[] = [];
   const stream = new ReadableStream<Uint8Array>({
     start(c) {
@@ -82,7 +83,7 @@ async function decode(bytes: Uint8Array, schema = Schema.ecs(), chunk = 1 << 16)
       c.close();
     },
   });
-  const log = await openKlog(stream, { schema, onProblem: (p) => problems.push(p) });
+  const log = await openKlog(stream, { schema, onProblem: (p) => problems.push(p), crcBudget });
   const docs: Doc[] = [];
   const batches: EventBatch[] = [];
   const order: (string | bigint)[] = [];
@@ -310,6 +311,65 @@ Deno.test("megabytes of garbage between blocks are skipped, the blocks around th
   ]);
 });
 
+/**
+ * `size` bytes with a block frame header every 12 bytes, each claiming a
+ * length that ends near the end of the stretch, none with a right CRC.
+ */
+function frameHeaders(size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  const v = new DataView(out.buffer);
+  for (let at = 0; at + FRAME_BYTES <= size; at += FRAME_BYTES) {
+    const len = size - at - FRAME_BYTES - 16;
+    if (len < 15) break;
+    v.setUint32(at, BLOCK_MAGIC, true);
+    v.setUint32(at + 4, len, true);
+    v.setUint32(at + 8, 0, true);
+  }
+  return out;
+}
+
+Deno.test("resync over crafted frame headers CRC-checks bytes linear in the input", async () => {
+  const docs = DOCS.slice(0, 40);
+  const { bytes, blockStarts } = await encode(docs, { blockRecords: 20 });
+  const mid = blockStarts[1];
+  const checked: number[] = [];
+  for (const size of [120 << 10, 240 << 10, 480 << 10]) {
+    const crafted = concat([bytes.subarray(0, mid), frameHeaders(size), bytes.subarray(mid)]);
+    const budget = new CrcBudget(64 << 10, 4);
+    const r = await decode(crafted, Schema.ecs(), 1 << 16, budget);
+    // The blocks around the stretch are read; the stretch is one damaged report.
+    assert.equal(JSON.stringify(r.docs), JSON.stringify(docs), `stretch of ${size}`);
+    assert.deepEqual(r.problems.map((p) => p.message), [
+      `damaged block at byte ${mid} (CRC mismatch): ${size} bytes skipped, ` +
+      `reading resumes at byte ${mid + size}`,
+    ]);
+    // Unbounded, every header would be checked over its claimed length:
+    // about size² / 24 bytes (600 MB at 120 KiB).
+    let unbounded = 0;
+    for (let len = size - 28; len >= 15; len -= FRAME_BYTES) unbounded += len;
+    assert.ok(budget.checkedBytes <= budget.allowance(crafted.length) + size + 3 * bytes.length);
+    assert.ok(budget.checkedBytes * 100 < unbounded, `${budget.checkedBytes} of ${unbounded}`);
+    checked.push(budget.checkedBytes);
+  }
+  // Twice the input, about twice the work (the square would be four times).
+  assert.ok(checked[1] < 2.5 * checked[0], `${checked}`);
+  assert.ok(checked[2] < 2.5 * checked[1], `${checked}`);
+});
+
+Deno.test("the default CRC budget leaves ordinary damage alone: every other block flipped, all the rest read", async () => {
+  const docs = DOCS.slice(0, 3000);
+  const { bytes, blockStarts } = await encode(docs, { blockRecords: 100 });
+  const damaged = bytes.slice();
+  for (let b = 1; b < blockStarts.length; b += 2) damaged[blockStarts[b] + 40] ^= 0x04;
+  const budget = new CrcBudget();
+  const r = await decode(damaged, Schema.ecs(), 1 << 16, budget);
+  const kept = docs.filter((_d, i) => Math.floor(i / 100) % 2 === 0);
+  assert.equal(JSON.stringify(r.docs), JSON.stringify(kept));
+  assert.equal(r.problems.length, Math.floor(blockStarts.length / 2));
+  assert.ok(r.problems.every((p) => /\(CRC mismatch\)/.test(p.message)));
+  assert.ok(budget.wastedBytes > 0);
+});
+
 Deno.test("a damaged last block is skipped to the end, the rest read", async () => {
   const docs = DOCS.slice(0, 40);
   const { bytes, blockStarts } = await encode(docs, { blockRecords: 20 });
@@ -319,6 +379,36 @@ Deno.test("a damaged last block is skipped to the end, the rest read", async () 
   assert.equal(JSON.stringify(r.docs), JSON.stringify(docs.slice(0, 20)));
   assert.equal(r.problems.length, 1);
   assert.match(r.problems[0].message, /CRC mismatch.*\(the end\)$/);
+});
+
+Deno.test("a block with a valid CRC but a malformed record is reported, later blocks read", async () => {
+  const docs = DOCS.slice(0, 60);
+  const { bytes, blockStarts } = await encode(docs, { blockRecords: 20 });
+  assert.deepEqual(blockStartsOf(bytes), blockStarts);
+  const mid = blockStarts[1];
+  // A heartbeat of length 0 (no room for its time), a drops record cut
+  // short, a record longer than the block, a varint that never ends.
+  for (const extra of [[2, 0], [3, 2, 4, 0x80], [1, 100, 0], [2, 3, 0x80, 0x80, 0x80]]) {
+    const r = await decode(withRecords(bytes, mid, extra));
+    // The records before the bad one are kept; every later block is read.
+    assert.equal(JSON.stringify(r.docs), JSON.stringify(docs), `extra ${extra}`);
+    assert.equal(r.problems.length, 1, `extra ${extra}: ${JSON.stringify(r.problems)}`);
+    const [p] = r.problems;
+    assert.equal(p.kind, "damaged");
+    assert.equal(p.offset, mid);
+    assert.match(
+      p.message,
+      new RegExp(
+        `^block at byte ${mid}: record 21 of 21 does not parse \\([^)]+\\): the rest of the block skipped$`,
+      ),
+    );
+    assert.deepEqual([r.stats.blocks, r.stats.damagedBlocks, r.stats.events], [3, 1, 60]);
+  }
+  // A block that says it holds more records than it does.
+  const short = withRecords(bytes, mid, []);
+  const r = await decode(short);
+  assert.equal(r.docs.length, 60);
+  assert.match(r.problems[0].message, /record 21 of 21 does not parse \(the block holds fewer/);
 });
 
 /** `bytes` with its header replaced by one of format `major.minor` and `header`. */
