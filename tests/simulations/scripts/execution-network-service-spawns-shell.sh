@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: execution-network-service-spawns-shell
+# mitre: T1190, T1505.003, T1059.004
 set -euo pipefail
 # perl run through a link named nginx listens on loopback, then runs a shell as an exploited
 # service would.
