@@ -2,7 +2,10 @@
  * The ATT&CK coverage report of a ruleset as Markdown (`kestrel list
  * --format markdown`, committed as `docs/coverage.md`): rules per tactic,
  * tactics × techniques with their rules, and every rule with its kind and
- * whether a simulation proves it on the live sensor.
+ * whether a simulation proves it on the live sensor ("yes"), or fires it
+ * only through a stand-in: a do-nothing program run under the tool's name,
+ * where running the tool would not be harmless ("stand-in", with the reason
+ * from the script's `# stand-in: <reason>` line).
  *
  * A rule's tactic is the folder it lives in (`rules/<tactic>/<id>.yaml`).
  * Simulations are `<rule-id>.sh` scripts in a simulations directory, and
@@ -32,18 +35,32 @@ export const TACTICS: ReadonlyMap<string, { name: string; id: string }> = new Ma
 
 /** Which rules have simulations, and why the others have none; undefined: not known. */
 export interface SimulationStatus {
+  /** Rules with a simulation script (stand-ins included). */
   simulated: ReadonlySet<string>;
+  /** Rule id → why its simulation runs a stand-in instead of the tool. */
+  standIn: ReadonlyMap<string, string>;
   unsimulated: ReadonlyMap<string, string>;
+}
+
+/** The reason on a script's `# stand-in: <reason>` line, if it has one. */
+export function standInReason(script: string): string | undefined {
+  const line = script.split("\n").find((l) => l.startsWith("# stand-in:"));
+  return line?.slice("# stand-in:".length).trim();
 }
 
 /** Reads `<dir>/scripts/*.sh` and `<dir>/unsimulated.yaml`; undefined when `dir` has neither. */
 export async function readSimulationStatus(dir: string): Promise<SimulationStatus | undefined> {
   const simulated = new Set<string>();
+  const standIn = new Map<string, string>();
   let found = false;
   try {
     for await (const e of Deno.readDir(posix.join(dir, "scripts"))) {
       found = true;
-      if (e.isFile && e.name.endsWith(".sh")) simulated.add(e.name.slice(0, -3));
+      if (!e.isFile || !e.name.endsWith(".sh")) continue;
+      const id = e.name.slice(0, -3);
+      simulated.add(id);
+      const reason = standInReason(await Deno.readTextFile(posix.join(dir, "scripts", e.name)));
+      if (reason !== undefined) standIn.set(id, reason);
     }
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
@@ -58,7 +75,7 @@ export async function readSimulationStatus(dir: string): Promise<SimulationStatu
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-  return found ? { simulated, unsimulated } : undefined;
+  return found ? { simulated, standIn, unsimulated } : undefined;
 }
 
 /** The tactic folder of a rule: the name of the directory its file is in. */
@@ -94,7 +111,16 @@ export function coverageMarkdown(
     tacticOf(a).localeCompare(tacticOf(b)) || a.id.localeCompare(b.id)
   );
   const simulated = (id: string) =>
-    sims === undefined ? "unknown" : sims.simulated.has(id) ? "yes" : "no";
+    sims === undefined
+      ? "unknown"
+      : !sims.simulated.has(id)
+      ? "no"
+      : sims.standIn.has(id)
+      ? "stand-in"
+      : "yes";
+  const proven = (rs: readonly LoadedRule[]) =>
+    rs.filter((r) => sims?.simulated.has(r.id) && !sims.standIn.has(r.id)).length;
+  const stoodIn = (rs: readonly LoadedRule[]) => rs.filter((r) => sims?.standIn.has(r.id)).length;
   const tactics = [...new Set(sorted.map(tacticOf))];
   const techniques = new Set(sorted.flatMap((r) => r.mitre));
   const sequences = sorted.filter((r) => r.ir.kind !== "event").length;
@@ -112,9 +138,9 @@ export function coverageMarkdown(
     }.` +
     (sims === undefined
       ? ""
-      : ` ${
-        sorted.filter((r) => sims.simulated.has(r.id)).length
-      } proven on the live sensor by a harmless simulation.`),
+      : ` ${proven(sorted)} proven on the live sensor by a harmless simulation, ${
+        stoodIn(sorted)
+      } with a stand-in binary under the tool's name.`),
     "",
     "## Rules per tactic",
     "",
@@ -129,7 +155,9 @@ export function coverageMarkdown(
           String(new Set(rs.flatMap((r) => r.mitre)).size),
           sims === undefined
             ? "unknown"
-            : String(rs.filter((r) => sims.simulated.has(r.id)).length),
+            : stoodIn(rs)
+            ? `${proven(rs)} + ${stoodIn(rs)} stand-in`
+            : String(proven(rs)),
         ];
       }),
     ),
@@ -158,6 +186,13 @@ export function coverageMarkdown(
       r.name,
     ]),
   ));
+  const standIns = sorted.filter((r) => sims?.standIn.has(r.id));
+  if (standIns.length) {
+    out.push("", "## Simulated with a stand-in", "");
+    out.push(
+      table(["ID", "Why not the real tool"], standIns.map((r) => [r.id, sims!.standIn.get(r.id)!])),
+    );
+  }
   const reasons = sorted.filter((r) => sims?.unsimulated.has(r.id));
   if (reasons.length) {
     out.push("", "## Not simulated", "");

@@ -65,7 +65,15 @@ Deno.test("kestrel run without a rules directory runs the built-in default rules
       args: ["/tmp/x/payload"],
       parent: { pid: 4241, name: "bash", entity_id: "e-4241" },
     });
-    const log = await ws.write("logs/events.ndjson", tmpExec + "\n");
+    // The payload written there first: the rule joins the write to the exec.
+    const written = JSON.stringify({
+      "@timestamp": new Date(Date.UTC(2025, 0, 1)).toISOString(),
+      event: { category: "file", type: "creation", action: "creation" },
+      host: { name: "test-host", id: "h1" },
+      process: { pid: 4240, entity_id: "e-4240", name: "curl", executable: "/usr/bin/curl" },
+      file: { path: "/tmp/x/payload", name: "payload" },
+    });
+    const log = await ws.write("logs/events.ndjson", written + "\n" + tmpExec + "\n");
     d = await DaemonProcess.start(["--replay", log]);
     assert.ok(d.url, d.stderr.text);
     assert.match(d.stderr.text, /no rules directory given: running the built-in default ruleset/);

@@ -37,12 +37,42 @@ const mount = (pid: number, who: string, fsType: string, container?: string): Js
   ...(container ? { container: { id: container } } : {}),
 });
 const CONTAINER = "ab".repeat(32);
+/** A service `who` listening on `ip`. */
+const listenOn = (pid: number, who: string, ip: string): Json => {
+  const l = listen(pid, who) as { source: Json };
+  return { ...l, source: { ...l.source, ip } };
+};
+/** A rename of `from` onto `to` by `who`. */
+const rename = (pid: number, who: string, from: string, to: string): Json =>
+  file(pid, who, "rename", to, {
+    Ext: { original: { path: from, name: from.slice(from.lastIndexOf("/") + 1) } },
+  });
 
 const CASES: Case[] = [
   {
-    name: "binary run from /tmp by bash",
+    name: "binary downloaded to /tmp, then run by bash",
     fires: "execution-binary-from-tmp-by-shell",
-    steps: (p) => one(exec(p, "payload", ["/tmp/x/payload"], "bash", at("/tmp/x/payload"))),
+    steps: (p) =>
+      steps(
+        file(p, "curl", "creation", "/tmp/x/payload"),
+        exec(p + 1, "payload", ["/tmp/x/payload"], "bash", at("/tmp/x/payload")),
+      ),
+  },
+  {
+    name: "configure probe linked in /tmp, then run by sh",
+    steps: (p) =>
+      steps(
+        file(p, "ld", "creation", "/tmp/pip-build/conftest"),
+        exec(p + 1, "conftest", ["./conftest"], "sh", at("/tmp/pip-build/conftest")),
+      ),
+  },
+  {
+    name: "test binary compiled in a mktemp directory, then run by make's shell",
+    steps: (p) =>
+      steps(
+        file(p, "cc", "creation", "/tmp/tmp.Xa1/hello"),
+        exec(p + 1, "hello", ["./hello"], "sh", at("/tmp/tmp.Xa1/hello")),
+      ),
   },
   {
     name: "go test binary in /tmp/go-build",
@@ -74,6 +104,20 @@ const CASES: Case[] = [
       steps(
         processChange(p, "python3", "memfd_create", { Ext: { memfd: { name: "x" } } }),
         exec(p, "3", ["x"], "bash", at("/proc/self/fd/3")),
+      ),
+  },
+  {
+    name: "runc 1.1 re-executes its memfd copy at a container start",
+    steps: (p) =>
+      steps(
+        processChange(p, "runc", "memfd_create", {
+          Ext: { memfd: { name: "runc_cloned:/proc/self/exe" } },
+          parent: parent(p + 50, "containerd-shim"),
+        }),
+        exec(p, "runc", ["runc", "init"], "containerd-shim", {
+          ...at("/memfd:runc_cloned:/proc/self/exe (deleted)"),
+          name: "runc",
+        }),
       ),
   },
   {
@@ -111,6 +155,30 @@ const CASES: Case[] = [
       ),
   },
   {
+    name: "Jenkins-like java listens on all addresses, then runs sh -c",
+    steps: (p) =>
+      steps(
+        listen(p, "java"),
+        exec(p + 1, "sh", ["sh", "-c", "./gradlew build"], "x", { parent: parent(p, "java") }),
+      ),
+  },
+  {
+    name: "VS Code-like node server on loopback starts bash",
+    steps: (p) =>
+      steps(
+        listenOn(p, "node", "127.0.0.1"),
+        exec(p + 1, "bash", ["bash", "--login"], "x", { parent: parent(p, "node") }),
+      ),
+  },
+  {
+    name: "redis on loopback only starts a shell",
+    steps: (p) =>
+      steps(
+        listenOn(p, "redis-server", "127.0.0.1"),
+        exec(p + 1, "sh", ["sh", "-c", "id"], "x", { parent: parent(p, "redis-server") }),
+      ),
+  },
+  {
     name: "nginx listens, then starts a worker",
     steps: (p) =>
       steps(
@@ -125,6 +193,35 @@ const CASES: Case[] = [
       steps(
         file(p, "bash", "creation", "/etc/cron.d/job"),
         exec(p + 1, "sh", ["sh", "-c", "job"], "cron"),
+      ),
+  },
+  {
+    name: "crontab -e installs a user crontab, then a cron job",
+    steps: (p) =>
+      steps(
+        file(p, "crontab", "rename", "/var/spool/cron/crontabs/u"),
+        exec(p + 1, "sh", ["sh", "-c", "backup"], "cron"),
+      ),
+  },
+  {
+    name: "daily script planted, then run by run-parts",
+    fires: "persistence-cron-script-written-then-run",
+    steps: (p) =>
+      steps(
+        file(p, "bash", "creation", "/etc/cron.daily/upd"),
+        file(p + 1, "upd", "open", "/etc/cron.daily/upd", {}, {
+          parent: parent(p + 50, "run-parts"),
+        }),
+      ),
+  },
+  {
+    name: "daily script written, then another daily script run",
+    steps: (p) =>
+      steps(
+        file(p, "bash", "creation", "/etc/cron.daily/upd"),
+        file(p + 1, "logrotate", "open", "/etc/cron.daily/logrotate", {}, {
+          parent: parent(p + 50, "run-parts"),
+        }),
       ),
   },
   {
@@ -206,6 +303,14 @@ const CASES: Case[] = [
       ),
   },
   { name: "sudo alone", steps: (p) => one(exec(p, "sudo", ["sudo", "apt", "update"])) },
+  {
+    name: "visudo saves sudoers, then sudo",
+    steps: (p) =>
+      steps(
+        rename(p, "visudo", "/etc/sudoers.tmp", "/etc/sudoers"),
+        exec(p + 1, "sudo", ["sudo", "-i"]),
+      ),
+  },
   {
     name: "chmod 4755",
     fires: "privilege-escalation-setuid-bit-set",
@@ -295,8 +400,30 @@ const CASES: Case[] = [
     steps: (p) => one(file(p, "rm", "deletion", "/home/u/.bash_history")),
   },
   {
+    name: ".bash_history moved away",
+    fires: "defense-evasion-shell-history-cleared",
+    steps: (p) => one(rename(p, "mv", "/home/u/.bash_history", "/tmp/h")),
+  },
+  {
+    name: "an empty file moved onto .bash_history",
+    fires: "defense-evasion-shell-history-cleared",
+    steps: (p) => one(rename(p, "mv", "/tmp/empty", "/home/u/.bash_history")),
+  },
+  {
     name: "bash writes its history",
     steps: (p) => one(file(p, "bash", "modification", "/home/u/.bash_history")),
+  },
+  {
+    name: "bash saves its trimmed history through a temporary file",
+    steps: (p) => one(rename(p, "bash", "/home/u/.bash_history-4242.tmp", "/home/u/.bash_history")),
+  },
+  {
+    name: "vim saves .viminfo through a temporary file",
+    steps: (p) =>
+      steps(
+        file(p, "vim", "deletion", "/home/u/.viminfo"),
+        rename(p, "vim", "/home/u/.viminfo.tmp", "/home/u/.viminfo"),
+      ),
   },
   {
     name: "HISTFILE=/dev/null",

@@ -9,17 +9,24 @@
  * its root process plus every process whose parent (or session or group
  * leader) is in the tree, by entity id, so pid reuse and unrelated activity
  * on the machine (other tests running at the same time) are not counted.
- * An alert belongs to every workload owning one of its events.
+ * An alert belongs to every workload owning one of its events (for the
+ * check that nothing unexpected fired); it proves a workload's rule only
+ * when the workload owns all of its events, so a sequence completed by a
+ * step from elsewhere proves nothing.
  *
  * Script headers (comment lines near the top):
  * - `# rule: <rule-id>`: the rule the simulation must fire;
  * - `# also: <id>, <id>`: other rules it may legitimately fire too;
- * - `# mitre: <id>, <id>` (optional): the ATT&CK ids the alert must carry;
- *   without it, the rule file's own ids (which must not be empty).
+ * - `# mitre: <id>, <id>` (mandatory): the ATT&CK ids of the behaviour the
+ *   script performs; the alert must carry exactly these;
+ * - `# stand-in: <reason>`: the script runs a do-nothing program under a
+ *   tool's name instead of the tool, for the reason given (the coverage
+ *   report says "stand-in" instead of "yes" for its rule).
  *
  * @module
  */
 import { parse as parseYaml } from "yaml";
+import { standInReason } from "../../cli/coverage.ts";
 import { type Alert, buildAlert } from "../../engine/alerts.ts";
 import type { Event } from "../../engine/event.ts";
 import type { Schema } from "../../engine/schema.ts";
@@ -41,8 +48,10 @@ export interface Simulation {
   rule: string;
   /** Other rules it may fire. */
   also: string[];
-  /** ATT&CK ids the alert must carry, when the script says. */
-  mitre?: string[];
+  /** ATT&CK ids the alert must carry, exactly. */
+  mitre: string[];
+  /** Why the script runs a stand-in for the tool, when it does. */
+  standIn?: string;
   /** The script's path. */
   path: string;
 }
@@ -61,7 +70,19 @@ export function parseSimulation(path: string, text: string): Simulation {
     throw new Error(`${path}: needs one "# rule: <rule-id>" line`);
   }
   if (rule[0] !== stem) throw new Error(`${path}: "# rule: ${rule[0]}" differs from the file name`);
-  return { rule: rule[0], also: header("also") ?? [], mitre: header("mitre"), path };
+  const mitre = header("mitre");
+  if (mitre === undefined || mitre.length === 0) {
+    throw new Error(`${path}: needs a "# mitre: <id>, <id>" line (the behaviour's ATT&CK ids)`);
+  }
+  const standIn = standInReason(text);
+  if (standIn === "") throw new Error(`${path}: "# stand-in:" needs a reason`);
+  return {
+    rule: rule[0],
+    also: header("also") ?? [],
+    mitre,
+    ...(standIn !== undefined ? { standIn } : {}),
+    path,
+  };
 }
 
 /** Every simulation script, sorted by rule id. */
@@ -122,6 +143,8 @@ export class Workload {
   events = 0;
   /** Alerts with at least one of its events, as the daemon would write them. */
   readonly alerts: Alert[] = [];
+  /** The subset of {@link alerts} all of whose events are its own. */
+  readonly ownAlerts: Alert[] = [];
   /** The script's exit code, output and pid once run. */
   code = -1;
   output = "";
@@ -137,15 +160,23 @@ export class Workload {
     return [...new Set(this.alerts.map((a) => a.kestrel.rule.id))].sort();
   }
 
-  /** ATT&CK ids (techniques, sub-techniques, tactics) in the `threat` of its alerts of `rule`. */
+  /** Ids of the rules that fired on its events alone, sorted, once each. */
+  rulesProven(): string[] {
+    return [...new Set(this.ownAlerts.map((a) => a.kestrel.rule.id))].sort();
+  }
+
+  /**
+   * The ATT&CK ids the `threat` of its own alerts of `rule` list, each entry
+   * as the rule file names it (the sub-technique when there is one, else the
+   * technique, else the tactic), sorted, once each.
+   */
   attackIds(rule: string): string[] {
     const ids = new Set<string>();
-    for (const a of this.alerts) {
+    for (const a of this.ownAlerts) {
       if (a.kestrel.rule.id !== rule) continue;
       for (const t of a.threat) {
-        for (const id of [t.technique?.id, t.technique?.subtechnique?.id, t.tactic?.id]) {
-          if (id !== undefined) ids.add(id);
-        }
+        const id = t.technique?.subtechnique?.id ?? t.technique?.id ?? t.tactic?.id;
+        if (id !== undefined) ids.add(id);
       }
     }
     return [...ids].sort();
@@ -197,17 +228,17 @@ export class Harness {
         if (w !== undefined) w.events++;
       },
       onAlert: (rule, match, degraded) => {
-        const owners = new Set<Workload>();
-        for (const ev of match.events) {
-          const w = this.#byEntity.get(String(ev.get(this.#f.entity)));
-          if (w !== undefined) owners.add(w);
-        }
-        if (owners.size === 0) {
+        const owners = match.events.map((ev) => this.#byEntity.get(String(ev.get(this.#f.entity))));
+        const any = new Set(owners.filter((w) => w !== undefined));
+        if (any.size === 0) {
           this.unowned++;
           return;
         }
         const alert = buildAlert({ rule, kind: match.kind, events: match.events, degraded });
-        for (const w of owners) w.alerts.push(alert);
+        for (const w of any) {
+          w.alerts.push(alert);
+          if (owners.every((o) => o === w)) w.ownAlerts.push(alert);
+        }
       },
     });
   }
@@ -283,6 +314,7 @@ export class Harness {
       this.#roots.delete(child.pid);
     } finally {
       await Deno.remove(simDir, { recursive: true }).catch(() => {});
+      if (w.pid !== 0) await removeSimCgroups(w.pid);
     }
     return w;
   }
@@ -311,6 +343,48 @@ export class Harness {
   /** Stops the sensor. */
   stop(): Promise<void> {
     return this.sensor.stop();
+  }
+}
+
+/** Mount points of the cgroup v2 hierarchy. */
+async function cgroup2Roots(): Promise<string[]> {
+  const text = await Deno.readTextFile("/proc/self/mountinfo").catch(() => "");
+  return text.split("\n").flatMap((line) => {
+    const [left, right] = line.split(" - ");
+    return right?.startsWith("cgroup2 ") ? [left.split(" ")[4]] : [];
+  });
+}
+
+/** Removes a cgroup directory: its child groups first (cgroupfs only removes empty groups). */
+async function removeCgroup(dir: string): Promise<void> {
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isDirectory) await removeCgroup(`${dir}/${e.name}`);
+  }
+  // The killed processes of the group may take a moment to leave it.
+  for (let i = 0;; i++) {
+    try {
+      await Deno.remove(dir);
+      return;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || i >= 20) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/**
+ * Removes the `kestrel-sim-<pid>` cgroups a script with that pid made (a
+ * script killed on timeout never runs its own clean-up).
+ */
+export async function removeSimCgroups(pid: number): Promise<void> {
+  for (const root of await cgroup2Roots()) {
+    const dir = `${root}/kestrel-sim-${pid}`;
+    try {
+      if (!(await Deno.stat(dir)).isDirectory) continue;
+    } catch {
+      continue;
+    }
+    await removeCgroup(dir).catch(() => {});
   }
 }
 

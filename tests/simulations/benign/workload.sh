@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Everyday activity that no default rule may alert on: a package build with
-# make, git operations, interactive-style shell use, a scheduled job run the
-# way cron runs one, and package manager queries. Runs in $SIM_DIR (a scratch
-# directory the test deletes afterwards).
+# make (in the scratch directory and again in a mktemp directory under /tmp,
+# as CI jobs and pip source builds do), git operations, interactive-style
+# shell use (a history longer than HISTFILESIZE, a vim edit), a scheduled job
+# run the way cron runs one, and package manager and sudo queries. Runs in
+# $SIM_DIR (a scratch directory the test deletes afterwards).
 set -euo pipefail
 cd "$SIM_DIR"
 export HOME="$SIM_DIR/home"
 mkdir -p "$HOME"
+TMP_BUILD="$(mktemp -d /tmp/benign-build.XXXXXX)"
+trap 'rm -rf "$TMP_BUILD"' EXIT
 
 # A package build: configure-style probing (compile and run a test program), compile, link,
 # test, install into a staging directory, pack a tarball.
+build_package() {
+(
+cd "$1"
 mkdir -p pkg/src
 cat > pkg/configure <<'CONF'
 #!/bin/sh
@@ -41,10 +48,14 @@ clean:
 MAKE
 make -C pkg -s
 make -C pkg -s check
-make -C pkg -s install DESTDIR="$SIM_DIR/stage"
-tar -czf pkg.tar.gz -C "$SIM_DIR/stage" .
+make -C pkg -s install DESTDIR="$1/stage"
+tar -czf pkg.tar.gz -C "$1/stage" .
 tar -tzf pkg.tar.gz > /dev/null
 make -C pkg -s clean
+)
+}
+build_package "$SIM_DIR"
+build_package "$TMP_BUILD"
 
 # Git: init, commit, branch, merge, log, diff.
 git init -q repo
@@ -83,6 +94,29 @@ history > /dev/null
 exit
 SH
 
+# A long-used shell: a history file longer than HISTFILESIZE, which bash trims on exit by
+# writing a temporary file and renaming it onto the history file.
+mkdir -p long-time-user
+seq 1 300 | sed 's/^/echo /' > long-time-user/.bash_history
+HISTFILE="$SIM_DIR/long-time-user/.bash_history" HISTFILESIZE=100 \
+  script -qec "bash --norc -i" /dev/null <<'SH' > /dev/null 2>&1
+echo one
+echo two
+exit
+SH
+[ "$(wc -l < long-time-user/.bash_history)" -le 100 ]
+
+# A vim edit on a terminal, twice: vim saves ~/.viminfo through a temporary file renamed onto it.
+editor="$(command -v vim || command -v vi || true)"
+if [ -n "$editor" ]; then
+  for word in first second; do
+    TERM=xterm script -qec "$editor -N -n -c 'normal Go$word' -c wq notes/today.txt" /dev/null \
+      < /dev/null > /dev/null 2>&1
+  done
+  grep -q second notes/today.txt
+  test -f "$HOME/.viminfo"
+fi
+
 # A scheduled job run the way cron runs one: a process named cron (a stand-in copy of sh)
 # starting sh -c with a job script that rotates a log.
 mkdir -p jobs logs
@@ -108,3 +142,7 @@ apt-cache policy bash > /dev/null
 apt-cache show coreutils > /dev/null
 dpkg -L coreutils > /dev/null
 dpkg-query -W -f='${Package} ${Version}\n' bash > /dev/null
+
+# Service and privilege queries.
+if command -v sudo > /dev/null; then sudo -n true; fi
+if [ -d /run/systemd/system ]; then systemctl list-units --no-pager > /dev/null; fi

@@ -12,16 +12,18 @@ mkdir -p "$HOME"
 # fake_tool NAME: a symlink named NAME in $SIM_DIR/bin to /bin/true; prints its path.
 # Run through it, true's process is named NAME (the name execve was given) while its
 # executable stays /usr/bin/true, so rules keyed on a tool's name fire without the tool
-# doing anything, and rules on programs run from /tmp do not.
+# doing anything, and rules on programs run from /tmp do not. Only for tools that cannot
+# run harmlessly here: a script using it says why on a "# stand-in: <reason>" line.
 fake_tool() {
   mkdir -p "$SIM_DIR/bin"
   ln -sf "$(readlink -f /bin/true)" "$SIM_DIR/bin/$1"
   printf '%s\n' "$SIM_DIR/bin/$1"
 }
 
-# tool NAME: the installed NAME when there is one, else a fake one.
+# tool NAME: the installed NAME's path; fails naming it when it is not installed (a
+# simulation runs the real tool, never a stand-in in its place without saying so).
 tool() {
-  command -v "$1" 2>/dev/null || fake_tool "$1"
+  command -v "$1" 2>/dev/null || { echo "simulation needs $1, which is not installed" >&2; return 1; }
 }
 
 # free_port: a loopback TCP port nothing listens on right now.

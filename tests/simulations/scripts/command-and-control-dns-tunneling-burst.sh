@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: command-and-control-dns-tunneling-burst
+# mitre: T1071.004, T1048.003
 # Twelve TXT queries with names over 100 characters, answered by a loopback DNS responder.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

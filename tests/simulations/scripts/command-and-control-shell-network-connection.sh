@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: command-and-control-shell-network-connection
+# mitre: T1059.004, T1095
 # The script's own bash connects to a loopback listener through /dev/tcp and sends a line.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

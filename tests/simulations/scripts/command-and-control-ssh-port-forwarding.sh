@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: command-and-control-ssh-port-forwarding
+# mitre: T1572, T1090.001
 # ssh with a remote forward (-R) to a closed loopback port.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: credential-access-cloud-metadata-credentials
+# mitre: T1552.005
 # curl asks for the metadata service URL, pinned to a loopback listener with --connect-to.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: credential-access-credential-file-read-by-cli
+# mitre: T1552.001, T1552.003, T1552.004
 # Reads planted cloud credentials and a shell history under the scratch home.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: credential-access-pam-password-spraying
+# mitre: T1110.001, T1110.003
 # Ten denied PAM logins for ten users from one remote address, through a pam_deny service in $SIM_DIR.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

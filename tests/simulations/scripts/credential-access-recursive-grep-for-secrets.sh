@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: credential-access-recursive-grep-for-secrets
+# mitre: T1552.001
 # Greps a scratch tree for passwords.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

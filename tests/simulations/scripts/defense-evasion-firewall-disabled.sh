@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # rule: defense-evasion-firewall-disabled
+# mitre: T1562.004
+# iptables flushes the rules of a fresh, private network namespace: the host's firewall is untouched.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
-# Stand-ins named ufw, iptables and nft (true through links): the commands, not their effect.
-"$(fake_tool ufw)" disable
-"$(fake_tool iptables)" -F
-"$(fake_tool nft)" flush ruleset
+unshare -n iptables -F

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: defense-evasion-kernel-thread-name-masquerade
+# mitre: T1036.004
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
 "$PY" - <<'EOF'

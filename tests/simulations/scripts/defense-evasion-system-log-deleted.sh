@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: defense-evasion-system-log-deleted
+# mitre: T1070.002
 set -euo pipefail
 # /var/log inside a private mount namespace is a directory of $SIM_DIR: the host's logs are untouched.
 mkdir -p "$SIM_DIR/varlog"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: discovery-network-port-scan
+# mitre: T1046
 # Connects to 30 closed loopback ports from one process.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: discovery-security-software-enumeration
+# mitre: T1518.001
 # Looks for a running CrowdStrike Falcon sensor.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

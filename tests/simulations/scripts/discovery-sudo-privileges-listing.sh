@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # rule: discovery-sudo-privileges-listing
-# Runs a do-nothing program named sudo with -l.
+# mitre: T1069.001, T1033
+# sudo lists the caller's privileges (read-only).
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
-"$(fake_tool sudo)" -l
+sudo -n -l > /dev/null

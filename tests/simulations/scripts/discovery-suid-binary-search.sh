@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: discovery-suid-binary-search
+# mitre: T1083
 # Searches the scratch directory for setuid files.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # rule: execution-download-chmod-execute
 # also: execution-binary-from-tmp-by-shell, exfiltration-ad-hoc-http-server
+# mitre: T1105, T1059.004, T1204.002
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
 mkdir -p "$SIM_DIR/srv" "$SIM_DIR/dl"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: execution-memfd-fileless-exec
+# mitre: T1620, T1106
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
 "$PY" - <<'EOF'

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: exfiltration-ad-hoc-http-server
+# mitre: T1048.003
 # python -m http.server on a loopback port for two seconds.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

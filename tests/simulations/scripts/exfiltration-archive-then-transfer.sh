@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # rule: exfiltration-archive-then-transfer
 # also: exfiltration-curl-wget-file-upload
+# mitre: T1560.001, T1048
 # tar packs a scratch directory, then curl uploads the archive to a loopback listener.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: exfiltration-curl-wget-file-upload
+# mitre: T1048, T1567
 # curl posts a scratch file to a loopback HTTP listener.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # rule: exfiltration-netcat-file-transfer
-# Runs a do-nothing program named nc with a scratch file on stdin.
+# mitre: T1048.003
+# netcat sends a scratch file on its stdin to a loopback listener.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
 echo "customer records" > loot.txt
-"$(fake_tool nc)" 127.0.0.1 9 < loot.txt
+listen
+nc.traditional -q 1 127.0.0.1 "$LISTEN_PORT" < loot.txt
+wait

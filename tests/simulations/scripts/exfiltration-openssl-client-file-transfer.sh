@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: exfiltration-openssl-client-file-transfer
+# mitre: T1048.002
 # openssl s_client with a scratch file on stdin, to a closed loopback port.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: impact-disk-structure-wipe
+# mitre: T1561.002
 # wipefs -a on a scratch disk image file with an ext2-like signature.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # rule: impact-encrypt-then-ransom-note
 # also: impact-ransom-note-created
+# mitre: T1486
 # One process scrambles two scratch files, renames them to .encrypted, then writes a ransom note.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: impact-ransomware-mass-encrypted-rename
+# mitre: T1486
 # One process scrambles six scratch files and renames each to .encrypted.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

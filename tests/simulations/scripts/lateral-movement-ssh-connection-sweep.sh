@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: lateral-movement-ssh-connection-sweep
+# mitre: T1021.004, T1018
 # One process tries TCP port 22 on six loopback addresses.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

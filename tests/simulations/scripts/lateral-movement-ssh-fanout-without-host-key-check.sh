@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: lateral-movement-ssh-fanout-without-host-key-check
+# mitre: T1021.004
 # Three ssh clients with host key checking off, each to a closed loopback port.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: lateral-movement-ssh-key-from-temp-dir
+# mitre: T1021.004, T1552.004
 # ssh with an identity file in $SIM_DIR (under /tmp) to a closed loopback port.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: lateral-movement-tool-transfer-to-remote-temp
+# mitre: T1570
 # scp of a scratch file to /tmp on a closed loopback port.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: persistence-cron-file-written-then-run
+# mitre: T1053.003
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
 source "$(dirname "$0")/../lib/private_etc.sh"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: persistence-init-script-created
+# mitre: T1037.004
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
 source "$(dirname "$0")/../lib/private_etc.sh"

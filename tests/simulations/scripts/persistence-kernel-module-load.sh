@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: persistence-kernel-module-load
+# mitre: T1547.006, T1014
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
 # A junk file the kernel refuses to load (ENOEXEC): the attempt, nothing loaded.

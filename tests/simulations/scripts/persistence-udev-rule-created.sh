@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: persistence-udev-rule-created
+# mitre: T1546.017
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
 source "$(dirname "$0")/../lib/private_etc.sh"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: persistence-user-account-created
+# mitre: T1136.001
 set -euo pipefail
 # useradd --prefix works on account files in $SIM_DIR/root/etc, not the system's.
 mkdir -p "$SIM_DIR/root/etc"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: privilege-escalation-container-host-mount
+# mitre: T1611
 set -euo pipefail
 # A stand-in container: a cgroup v2 group named like a Docker container (64 hex digits), which
 # the sensor reads container.id from. Inside it, cgroup2 is mounted in a private mount namespace

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # rule: privilege-escalation-ld-preload-from-writable-dir
+# mitre: T1574.006
 set -euo pipefail
 # A harmless library (a copy of libc's libm) preloaded into true.
 lib=$(ldconfig -p | sed -n 's/.*libm\.so\.6 (libc6,x86-64) => //p' | head -n 1)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # rule: privilege-escalation-ptrace-attach-then-write
 # also: credential-access-ptrace-memory-read
+# mitre: T1055.008
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
 "$PY" - <<'EOF'
