@@ -73,22 +73,23 @@ import f70 from "./lateral_movement/lateral-movement-ssh-key-from-temp-dir.yaml"
 import f71 from "./lateral_movement/lateral-movement-tool-transfer-to-remote-temp.yaml" with { type: "text" };
 import f72 from "./manifest.yaml" with { type: "text" };
 import f73 from "./persistence/persistence-cron-file-written-then-run.yaml" with { type: "text" };
-import f74 from "./persistence/persistence-init-script-created.yaml" with { type: "text" };
-import f75 from "./persistence/persistence-kernel-module-load.yaml" with { type: "text" };
-import f76 from "./persistence/persistence-ld-so-preload-modified.yaml" with { type: "text" };
-import f77 from "./persistence/persistence-shell-profile-modified.yaml" with { type: "text" };
-import f78 from "./persistence/persistence-ssh-authorized-keys-modified.yaml" with { type: "text" };
-import f79 from "./persistence/persistence-systemd-unit-created.yaml" with { type: "text" };
-import f80 from "./persistence/persistence-udev-rule-created.yaml" with { type: "text" };
-import f81 from "./persistence/persistence-user-account-created.yaml" with { type: "text" };
-import f82 from "./privilege_escalation/privilege-escalation-container-host-mount.yaml" with { type: "text" };
-import f83 from "./privilege_escalation/privilege-escalation-file-capabilities-set.yaml" with { type: "text" };
-import f84 from "./privilege_escalation/privilege-escalation-ld-preload-from-writable-dir.yaml" with { type: "text" };
-import f85 from "./privilege_escalation/privilege-escalation-nsenter-host-namespaces.yaml" with { type: "text" };
-import f86 from "./privilege_escalation/privilege-escalation-ptrace-attach-then-write.yaml" with { type: "text" };
-import f87 from "./privilege_escalation/privilege-escalation-setuid-bit-set.yaml" with { type: "text" };
-import f88 from "./privilege_escalation/privilege-escalation-setuid-exec-then-root.yaml" with { type: "text" };
-import f89 from "./privilege_escalation/privilege-escalation-sudoers-modified-then-sudo.yaml" with { type: "text" };
+import f74 from "./persistence/persistence-cron-script-written-then-run.yaml" with { type: "text" };
+import f75 from "./persistence/persistence-init-script-created.yaml" with { type: "text" };
+import f76 from "./persistence/persistence-kernel-module-load.yaml" with { type: "text" };
+import f77 from "./persistence/persistence-ld-so-preload-modified.yaml" with { type: "text" };
+import f78 from "./persistence/persistence-shell-profile-modified.yaml" with { type: "text" };
+import f79 from "./persistence/persistence-ssh-authorized-keys-modified.yaml" with { type: "text" };
+import f80 from "./persistence/persistence-systemd-unit-created.yaml" with { type: "text" };
+import f81 from "./persistence/persistence-udev-rule-created.yaml" with { type: "text" };
+import f82 from "./persistence/persistence-user-account-created.yaml" with { type: "text" };
+import f83 from "./privilege_escalation/privilege-escalation-container-host-mount.yaml" with { type: "text" };
+import f84 from "./privilege_escalation/privilege-escalation-file-capabilities-set.yaml" with { type: "text" };
+import f85 from "./privilege_escalation/privilege-escalation-ld-preload-from-writable-dir.yaml" with { type: "text" };
+import f86 from "./privilege_escalation/privilege-escalation-nsenter-host-namespaces.yaml" with { type: "text" };
+import f87 from "./privilege_escalation/privilege-escalation-ptrace-attach-then-write.yaml" with { type: "text" };
+import f88 from "./privilege_escalation/privilege-escalation-setuid-bit-set.yaml" with { type: "text" };
+import f89 from "./privilege_escalation/privilege-escalation-setuid-exec-then-root.yaml" with { type: "text" };
+import f90 from "./privilege_escalation/privilege-escalation-sudoers-modified-then-sudo.yaml" with { type: "text" };
 import type { RuleSourceText } from "./loader/mod.ts";
 
 /** The default ruleset's files (rules and manifest), as the loader reads them. */
@@ -167,20 +168,21 @@ export const DEFAULT_RULE_FILES: readonly RuleSourceText[] = [
   { path: "rules/lateral_movement/lateral-movement-tool-transfer-to-remote-temp.yaml", text: f71 },
   { path: "rules/manifest.yaml", text: f72 },
   { path: "rules/persistence/persistence-cron-file-written-then-run.yaml", text: f73 },
-  { path: "rules/persistence/persistence-init-script-created.yaml", text: f74 },
-  { path: "rules/persistence/persistence-kernel-module-load.yaml", text: f75 },
-  { path: "rules/persistence/persistence-ld-so-preload-modified.yaml", text: f76 },
-  { path: "rules/persistence/persistence-shell-profile-modified.yaml", text: f77 },
-  { path: "rules/persistence/persistence-ssh-authorized-keys-modified.yaml", text: f78 },
-  { path: "rules/persistence/persistence-systemd-unit-created.yaml", text: f79 },
-  { path: "rules/persistence/persistence-udev-rule-created.yaml", text: f80 },
-  { path: "rules/persistence/persistence-user-account-created.yaml", text: f81 },
-  { path: "rules/privilege_escalation/privilege-escalation-container-host-mount.yaml", text: f82 },
-  { path: "rules/privilege_escalation/privilege-escalation-file-capabilities-set.yaml", text: f83 },
-  { path: "rules/privilege_escalation/privilege-escalation-ld-preload-from-writable-dir.yaml", text: f84 },
-  { path: "rules/privilege_escalation/privilege-escalation-nsenter-host-namespaces.yaml", text: f85 },
-  { path: "rules/privilege_escalation/privilege-escalation-ptrace-attach-then-write.yaml", text: f86 },
-  { path: "rules/privilege_escalation/privilege-escalation-setuid-bit-set.yaml", text: f87 },
-  { path: "rules/privilege_escalation/privilege-escalation-setuid-exec-then-root.yaml", text: f88 },
-  { path: "rules/privilege_escalation/privilege-escalation-sudoers-modified-then-sudo.yaml", text: f89 },
+  { path: "rules/persistence/persistence-cron-script-written-then-run.yaml", text: f74 },
+  { path: "rules/persistence/persistence-init-script-created.yaml", text: f75 },
+  { path: "rules/persistence/persistence-kernel-module-load.yaml", text: f76 },
+  { path: "rules/persistence/persistence-ld-so-preload-modified.yaml", text: f77 },
+  { path: "rules/persistence/persistence-shell-profile-modified.yaml", text: f78 },
+  { path: "rules/persistence/persistence-ssh-authorized-keys-modified.yaml", text: f79 },
+  { path: "rules/persistence/persistence-systemd-unit-created.yaml", text: f80 },
+  { path: "rules/persistence/persistence-udev-rule-created.yaml", text: f81 },
+  { path: "rules/persistence/persistence-user-account-created.yaml", text: f82 },
+  { path: "rules/privilege_escalation/privilege-escalation-container-host-mount.yaml", text: f83 },
+  { path: "rules/privilege_escalation/privilege-escalation-file-capabilities-set.yaml", text: f84 },
+  { path: "rules/privilege_escalation/privilege-escalation-ld-preload-from-writable-dir.yaml", text: f85 },
+  { path: "rules/privilege_escalation/privilege-escalation-nsenter-host-namespaces.yaml", text: f86 },
+  { path: "rules/privilege_escalation/privilege-escalation-ptrace-attach-then-write.yaml", text: f87 },
+  { path: "rules/privilege_escalation/privilege-escalation-setuid-bit-set.yaml", text: f88 },
+  { path: "rules/privilege_escalation/privilege-escalation-setuid-exec-then-root.yaml", text: f89 },
+  { path: "rules/privilege_escalation/privilege-escalation-sudoers-modified-then-sudo.yaml", text: f90 },
 ];
