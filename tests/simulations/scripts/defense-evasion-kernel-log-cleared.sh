@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # rule: defense-evasion-kernel-log-cleared
 # mitre: T1070.002
-# stand-in: dmesg -C would erase the host kernel log, which has no private namespace
+# The real dmesg -C, run inside a new user namespace: there it has no CAP_SYSLOG over the
+# host, so the kernel refuses to clear the log (EPERM) and the host's log is untouched.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
-# A stand-in named dmesg (true through a link): the host's kernel log is not cleared.
-"$(fake_tool dmesg)" -C
+if unshare -U "$(tool dmesg)" -C 2>/dev/null; then
+  echo "dmesg -C succeeded in a user namespace: refusing to go on" >&2
+  exit 1
+fi

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # rule: exfiltration-cloud-storage-sync-tool
 # mitre: T1567.002
-# stand-in: rclone is not installed on the test machines, and a real copy needs a cloud remote
-# Runs a do-nothing program named rclone copying the scratch directory.
+# rclone copies a scratch directory to another scratch directory (a local remote, with a
+# config file of its own): the sync tool really runs, nothing leaves the machine.
 set -euo pipefail
 source "$(dirname "$0")/../lib/sim.sh"
-"$(fake_tool rclone)" copy "$SIM_DIR" remote:exfil-bucket
+mkdir -p loot
+echo "customer records" > loot/records.csv
+"$(tool rclone)" --config "$SIM_DIR/rclone.conf" copy loot "$SIM_DIR/exfil" 2>/dev/null
+test -f exfil/records.csv
