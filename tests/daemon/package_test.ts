@@ -11,9 +11,9 @@ import { kestrel } from "../cli/kestrel.ts";
 type Json = Record<string, unknown>;
 const ruleId = (a: Json) => ((a.kestrel as Json).rule as Json).id;
 
-/** `kestrel compile --rules RULES --output OUT`; fails the test with its stderr when it fails. */
-async function compilePackage(rules: string, out: string): Promise<void> {
-  const r = await kestrel(["compile", "--rules", rules, "--output", out]);
+/** `kestrel compile --rules RULES --output OUT FLAGS…`; fails the test with its stderr when it fails. */
+async function compilePackage(rules: string, out: string, ...flags: string[]): Promise<void> {
+  const r = await kestrel(["compile", "--rules", rules, "--output", out, ...flags]);
   assert.equal(r.code, 0, r.stderr);
 }
 
@@ -89,16 +89,7 @@ Deno.test("daemon: a package compiled with a bigger memory limit runs under [was
     await ws.write("rules/fold.yaml", rule("fold", 'process where process.command_line : "*x*"'));
     await ws.write("rules/light.yaml", rule("light", 'process where process.name : "MARKER"'));
     const pkg = `${ws.dir}/pkg`;
-    const c = await kestrel([
-      "compile",
-      "--rules",
-      ws.rules,
-      "--output",
-      pkg,
-      "--memory-limit-mb",
-      "64",
-    ]);
-    assert.equal(c.code, 0, c.stderr);
+    await compilePackage(ws.rules, pkg, "--memory-limit-mb", "64");
     await ws.writeConfig({ extra: "[wasm]\nmemory_limit_mb = 1" });
     const fifo = await ws.fifo("events.fifo");
     d = await DaemonProcess.start(["--config", ws.config, "--package", pkg, "--replay", fifo]);
@@ -133,8 +124,7 @@ Deno.test("daemon: a package too big to start under [wasm] memory_limit_mb runs 
       rule("many", `process where process.name in ("marker", ${names.join(", ")})`),
     );
     const pkg = `${ws.dir}/pkg`;
-    const c = await kestrel(["compile", "--rules", ws.rules, "--output", pkg]);
-    assert.equal(c.code, 0, c.stderr);
+    await compilePackage(ws.rules, pkg);
     await ws.writeConfig({ extra: "[wasm]\nmemory_limit_mb = 1" });
     const fifo = await ws.fifo("events.fifo");
     d = await DaemonProcess.start(["--config", ws.config, "--package", pkg, "--replay", fifo]);

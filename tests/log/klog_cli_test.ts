@@ -37,18 +37,25 @@ async function writeBashRule(dir: string): Promise<void> {
   );
 }
 
-/** Writes `docs` as a klog at `path`, with a heartbeat after the indexes in `beats`. */
+/**
+ * Writes `docs` as a klog at `path`, with a heartbeat after the indexes in
+ * `beats`, and after the indexes in `lost` that many records lost between
+ * that document and the next.
+ */
 async function writeKlog(
   path: string,
   docs: Record<string, unknown>[],
   beats = new Map<number, bigint>(),
   blockRecords = 4096,
+  lost = new Map<number, bigint>(),
 ): Promise<void> {
   const file = await Deno.open(path, { write: true, create: true, truncate: true });
   const w = new KlogWriter(file, { schema: Schema.ecs(), blockRecords });
+  const at = (i: number) => toNanos(docs[i]["@timestamp"]) as bigint;
   docs.forEach((d, i) => {
-    w.writeDoc(d, toNanos(d["@timestamp"]) as bigint);
+    w.writeDoc(d, at(i));
     if (beats.has(i)) w.heartbeat(beats.get(i)!);
+    if (lost.has(i)) w.drops(at(i) + 1n, at(i + 1), lost.get(i)!);
   });
   await w.flush();
   file.close();
@@ -151,17 +158,9 @@ Deno.test("replay applies recorded heartbeats: a trailing missing step resolves 
 Deno.test("replay marks degraded the alerts that overlap recorded lost records, as live", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kestrel-klog-lost-" });
   try {
-    const docs = bashExecs();
-    const file = await Deno.open(`${dir}/lost.klog`, { write: true, create: true });
-    const w = new KlogWriter(file, { schema: Schema.ecs() });
-    const at = (s: number) => toNanos(docs[s - 1]["@timestamp"]) as bigint;
-    w.writeDoc(docs[0], at(1));
     // Learnt after event 1: records were lost between events 1 and 2 — event 1's alert
     // was already out (not degraded); event 2 is inside the interval.
-    w.drops(at(1) + 1n, at(2), 5n);
-    for (const s of [2, 3, 4]) w.writeDoc(docs[s - 1], at(s));
-    await w.flush();
-    file.close();
+    await writeKlog(`${dir}/lost.klog`, bashExecs(), new Map(), 4096, new Map([[0, 5n]]));
     await writeBashRule(dir);
     const r = await kestrel("replay", "--rules", `${dir}/rules`, "--events", `${dir}/lost.klog`);
     assert.equal(r.code, 0, r.stderr);
@@ -179,17 +178,8 @@ Deno.test("replay marks degraded the alerts that overlap recorded lost records, 
 Deno.test("convert of a klog with recorded lost records: counted and warned into NDJSON, kept into klog", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kestrel-klog-convert-lost-" });
   try {
-    const docs = bashExecs();
-    const file = await Deno.open(`${dir}/lost.klog`, { write: true, create: true });
-    const w = new KlogWriter(file, { schema: Schema.ecs() });
-    const at = (s: number) => toNanos(docs[s - 1]["@timestamp"]) as bigint;
-    w.writeDoc(docs[0], at(1));
-    w.drops(at(1) + 1n, at(2), 5n);
-    w.writeDoc(docs[1], at(2));
-    w.drops(at(2) + 1n, at(3), 2n);
-    for (const s of [3, 4]) w.writeDoc(docs[s - 1], at(s));
-    await w.flush();
-    file.close();
+    const lost = new Map([[0, 5n], [1, 2n]]);
+    await writeKlog(`${dir}/lost.klog`, bashExecs(), new Map(), 4096, lost);
 
     const c = await kestrel("convert", `${dir}/lost.klog`, `${dir}/out.ndjson`);
     assert.equal(c.code, 0, c.stderr);
